@@ -1,0 +1,141 @@
+"""The shared tensor backend: device and dtype choice, explicit random generators, safetensors I/O.
+
+minibert, word2vec and glove all stand on this one module (and on `minibert.vectors`), so that
+device handling, seeding and file writing are written once. Files are written atomically: a crash
+mid-write leaves the previous file intact. Nothing here ever unpickles.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import torch
+
+_DTYPES = {
+    "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
+    "float64": torch.float64, "fp64": torch.float64, "double": torch.float64,
+    "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+    "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
+}
+
+
+class WeightsFileError(ValueError):
+    """A weights file that is missing, truncated, corrupt, or does not fit the model."""
+
+
+def get_device(device: str | torch.device | None = None) -> torch.device:
+    """The device to compute on: the one asked for, else CUDA when present, else the CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} was asked for, but CUDA is not available here")
+    return device
+
+
+def get_dtype(dtype: str | torch.dtype | None, default: torch.dtype = torch.float32) -> torch.dtype:
+    """A torch floating dtype from a name such as 'float32' or 'bf16' (None gives `default`)."""
+    if dtype is None:
+        return default
+    if isinstance(dtype, torch.dtype):
+        if not dtype.is_floating_point:
+            raise ValueError(f"dtype must be a floating type, got {dtype}")
+        return dtype
+    key = str(dtype).lower().removeprefix("torch.")
+    if key not in _DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; expected one of {sorted(_DTYPES)}")
+    return _DTYPES[key]
+
+
+def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch random generator seeded with `seed`: randomness is passed in, never global."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    gen = torch.Generator(device=torch.device(device))
+    gen.manual_seed(seed)
+    return gen
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb"):
+    """Open a temporary file beside `path`; on success it replaces `path` in one rename.
+
+    If the block raises (or the process dies), `path` keeps its previous content.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _check_safetensors_layout(path: Path) -> None:
+    """Validate the header and byte ranges, so a truncated file fails with a clear message."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise WeightsFileError(f"{path}: not a safetensors file (only {size} bytes)")
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise WeightsFileError(f"{path}: truncated or corrupt (header says {n} bytes, file has {size})")
+        try:
+            header = json.loads(f.read(n))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise WeightsFileError(f"{path}: corrupt safetensors header ({e})") from None
+    if not isinstance(header, dict):
+        raise WeightsFileError(f"{path}: corrupt safetensors header (not a JSON object)")
+    data_len = size - 8 - n
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            start, end = info["data_offsets"]
+        except (TypeError, KeyError, ValueError):
+            raise WeightsFileError(f"{path}: corrupt entry for tensor {name!r}") from None
+        if end > data_len:
+            raise WeightsFileError(
+                f"{path}: truncated: tensor {name!r} needs bytes up to {end}, the file holds {data_len}")
+
+
+def load_safetensors(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Read every tensor of a .safetensors file, with a clear error for missing or damaged files."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no safetensors file at {path}")
+    _check_safetensors_layout(path)
+    try:
+        return load_file(str(path), device=str(device))
+    except Exception as e:  # the library's own errors name no file
+        raise WeightsFileError(f"{path}: cannot read safetensors ({e})") from None
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: str | os.PathLike,
+                     metadata: dict[str, str] | None = None) -> None:
+    """Write tensors to `path` atomically. Shared (tied) tensors are written as separate copies."""
+    from safetensors.torch import save
+
+    seen: set[int] = set()
+    plain = {}
+    for name, t in tensors.items():
+        t = t.detach().to("cpu")
+        key = t.untyped_storage().data_ptr()
+        plain[name] = t.contiguous().clone() if key in seen else t.contiguous()
+        seen.add(key)
+    blob = save(plain, metadata=metadata)
+    with atomic_write(path, "wb") as f:
+        f.write(blob)
