@@ -1,0 +1,56 @@
+"""Multi-head self-attention, written out: softmax(Q·Kᵀ/√d + mask)·V, then an output projection.
+
+B batch, T tokens, H hidden, nh heads, d = H/nh per head. The plain path below *is* the
+definition; `use_sdpa` switches to torch's fused `scaled_dot_product_attention`, which a test
+holds equal to it, and is used only when the attention probabilities are not asked for.
+Lesson: lessons/02-attention-and-ffn.md.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import BertConfig
+
+
+def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, T) of 1 = token, 0 = padding  ->  (B, 1, 1, T) of 0 and a huge negative number.
+
+    Added to the scores before the softmax, it gives padding keys a probability of 0.
+    """
+    m = attention_mask[:, None, None, :].to(dtype)
+    return (1.0 - m) * torch.finfo(dtype).min
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, config: BertConfig, use_sdpa: bool = True):
+        super().__init__()
+        self.num_heads = config.num_attention_heads
+        self.head_dim = config.head_dim
+        self.scale = self.head_dim ** -0.5  # 1/√d, multiplied as HF does
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.output = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout_p = config.attention_probs_dropout_prob
+        self.use_sdpa = use_sdpa
+
+    def _heads(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, _ = x.shape
+        return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, nh, T, d)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False):
+        """x: (B, T, H); mask: additive (B, 1, 1, T) or None. Returns (B, T, H) and (B, nh, T, T) or None."""
+        q, k, v = self._heads(self.query(x)), self._heads(self.key(x)), self._heads(self.value(x))
+        dropout = self.dropout_p if self.training else 0.0
+        if self.use_sdpa and not output_attentions:
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, scale=self.scale)
+            probs = None
+        else:
+            scores = (q @ k.transpose(-1, -2)) * self.scale  # (B, nh, T, T)
+            if mask is not None:
+                scores = scores + mask
+            probs = scores.softmax(dim=-1)
+            context = F.dropout(probs, dropout, self.training) @ v  # (B, nh, T, d)
+        B, _, T, _ = context.shape
+        context = context.transpose(1, 2).reshape(B, T, -1)  # (B, T, H): heads side by side
+        return self.output(context), probs

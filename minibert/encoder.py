@@ -1,0 +1,46 @@
+"""The encoder: a stack of identical layers, each attention then feed-forward, each followed by
+dropout, a residual connection and LayerNorm ("post-LN", as in the paper and HF).
+
+There is no decoder in BERT. Lesson: lessons/03-encoder-and-weights.md.
+"""
+import torch
+from torch import nn
+
+from .attention import SelfAttention
+from .config import BertConfig
+from .feedforward import FeedForward
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.attention = SelfAttention(config)
+        self.attention_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.ffn = FeedForward(config)
+        self.ffn_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False):
+        attended, probs = self.attention(x, mask, output_attentions)
+        x = self.attention_norm(self.dropout(attended) + x)  # (B, T, H)
+        x = self.ffn_norm(self.dropout(self.ffn(x)) + x)
+        return x, probs
+
+
+class Encoder(nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.num_hidden_layers))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_hidden_states: bool = False,
+                output_attentions: bool = False):
+        """Returns the last hidden state, every hidden state (embeddings first) and every attention."""
+        hidden_states = [x] if output_hidden_states else None
+        attentions = [] if output_attentions else None
+        for layer in self.layers:
+            x, probs = layer(x, mask, output_attentions)
+            if output_hidden_states:
+                hidden_states.append(x)
+            if output_attentions:
+                attentions.append(probs)
+        return x, (tuple(hidden_states) if hidden_states else None), (tuple(attentions) if attentions else None)

@@ -1,0 +1,167 @@
+"""Heads on top of the encoder: pretraining (MLM + NSP) and the usual fine-tuning tasks.
+
+The MLM decoder is *tied* to the word embeddings (the same tensor, transposed use) with its own
+bias. `only_masked=True` evaluates it at the labelled positions only -- Google's original
+pretraining does this; HF computes logits for every position. Lesson: lessons/04-pretraining.md.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import BertConfig
+from .feedforward import ACT_FN
+from .model import BertModel, init_weights
+from .outputs import ClassifierOutput, MaskedLMOutput, PreTrainingOutput, QuestionAnsweringOutput
+from .weights import PretrainedMixin
+
+
+class MLMHead(nn.Module):
+    """h -> LayerNorm(act(W·h + b)) -> E·t + bias, with E the word-embedding matrix."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.transform = nn.Linear(config.hidden_size, config.hidden_size)
+        self.act = ACT_FN[config.hidden_act]
+        self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+
+    def forward(self, hidden: torch.Tensor, word_embeddings: torch.Tensor) -> torch.Tensor:
+        t = self.norm(self.act(self.transform(hidden)))  # (..., H)
+        return F.linear(t, word_embeddings, self.bias)   # (..., V)
+
+
+def _run(bert: BertModel, kw: dict):
+    return bert(kw["input_ids"], kw.get("attention_mask"), kw.get("token_type_ids"), kw.get("position_ids"),
+                kw.get("output_hidden_states", False), kw.get("output_attentions", False))
+
+
+class BertForPreTraining(PretrainedMixin, nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config)
+        self.mlm = MLMHead(config)
+        self.nsp = nn.Linear(config.hidden_size, 2)  # 0 = B follows A, 1 = B is random
+        init_weights(self.mlm, config)
+        init_weights(self.nsp, config)
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
+                labels=None, next_sentence_label=None, only_masked: bool = False,
+                output_hidden_states: bool = False, output_attentions: bool = False) -> PreTrainingOutput:
+        """labels (B, T): the original id at predicted positions, -100 elsewhere. next_sentence_label (B,).
+
+        loss = mean MLM cross-entropy over labelled positions + mean NSP cross-entropy (as HF);
+        with only one kind of label given, that part alone.
+        """
+        out = _run(self.bert, locals())
+        hidden, word = out.last_hidden_state, self.bert.embeddings.word.weight
+        if only_masked:
+            if labels is None:
+                raise ValueError("only_masked=True needs labels (which positions to predict)")
+            picked = labels != -100
+            logits = self.mlm(hidden[picked], word)  # (M, V): M labelled positions
+            mlm_loss = F.cross_entropy(logits, labels[picked])
+        else:
+            logits = self.mlm(hidden, word)  # (B, T, V)
+            mlm_loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten()) if labels is not None else None
+        nsp_logits = self.nsp(out.pooler_output)  # (B, 2)
+        nsp_loss = F.cross_entropy(nsp_logits, next_sentence_label.flatten()) \
+            if next_sentence_label is not None else None
+        parts = [x for x in (mlm_loss, nsp_loss) if x is not None]
+        loss = sum(parts) if parts else None
+        return PreTrainingOutput(loss, logits, nsp_logits, out.hidden_states, out.attentions, mlm_loss, nsp_loss)
+
+
+class BertForMaskedLM(PretrainedMixin, nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.mlm = MLMHead(config)
+        init_weights(self.mlm, config)
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
+                output_hidden_states: bool = False, output_attentions: bool = False) -> MaskedLMOutput:
+        out = _run(self.bert, locals())
+        logits = self.mlm(out.last_hidden_state, self.bert.embeddings.word.weight)  # (B, T, V)
+        loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten()) if labels is not None else None
+        return MaskedLMOutput(loss, logits, out.hidden_states, out.attentions)
+
+
+class BertForSequenceClassification(PretrainedMixin, nn.Module):
+    """Pooled [CLS] vector -> dropout -> Linear(H, num_labels), e.g. 体育/科技/娱乐 news topics."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config)
+        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(p)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        init_weights(self.classifier, config)
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
+                output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
+        out = _run(self.bert, locals())
+        logits = self.classifier(self.dropout(out.pooler_output))  # (B, num_labels)
+        loss = None
+        if labels is not None:
+            kind = self.config.problem_type
+            if kind is None:  # as HF decides it
+                kind = "regression" if self.config.num_labels == 1 else (
+                    "single_label_classification" if labels.dtype in (torch.long, torch.int) else
+                    "multi_label_classification")
+            if kind == "regression":
+                loss = F.mse_loss(logits.squeeze(), labels.squeeze().to(logits.dtype)) \
+                    if self.config.num_labels == 1 else F.mse_loss(logits, labels.to(logits.dtype))
+            elif kind == "single_label_classification":
+                loss = F.cross_entropy(logits.view(-1, self.config.num_labels), labels.view(-1))
+            else:
+                loss = F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+        return ClassifierOutput(loss, logits, out.hidden_states, out.attentions)
+
+
+class BertForTokenClassification(PretrainedMixin, nn.Module):
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config, add_pooling_layer=False)
+        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(p)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        init_weights(self.classifier, config)
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
+                output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
+        out = _run(self.bert, locals())
+        logits = self.classifier(self.dropout(out.last_hidden_state))  # (B, T, num_labels)
+        loss = F.cross_entropy(logits.view(-1, self.config.num_labels), labels.view(-1)) \
+            if labels is not None else None
+        return ClassifierOutput(loss, logits, out.hidden_states, out.attentions)
+
+
+class BertForQuestionAnswering(PretrainedMixin, nn.Module):
+    """Each token's hidden state -> (start, end) logits of the answer span."""
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
+        init_weights(self.qa_outputs, config)
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
+                start_positions=None, end_positions=None, output_hidden_states: bool = False,
+                output_attentions: bool = False) -> QuestionAnsweringOutput:
+        out = _run(self.bert, locals())
+        start, end = self.qa_outputs(out.last_hidden_state).split(1, dim=-1)
+        start, end = start.squeeze(-1).contiguous(), end.squeeze(-1).contiguous()  # (B, T) each
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            ignored = start.size(1)  # positions outside the sequence are ignored, as in HF
+            s = start_positions.view(-1).clamp(0, ignored)
+            e = end_positions.view(-1).clamp(0, ignored)
+            loss = (F.cross_entropy(start, s, ignore_index=ignored) + F.cross_entropy(end, e, ignore_index=ignored)) / 2
+        return QuestionAnsweringOutput(loss, start, end, out.hidden_states, out.attentions)

@@ -1,0 +1,190 @@
+"""minibert's BERT against transformers' BERT (eager attention, eval mode): same weights, same
+inputs, padded batches -> same hidden states, attentions, pooled output, logits, losses, gradients.
+
+Tolerances (measured, max abs difference): float32 hidden states 1e-5 (we see 0 to ~2e-6),
+logits 1e-4, gradients 1e-5 relative to the largest gradient; float64 everything 1e-10.
+"""
+import pytest
+import torch
+import transformers
+
+import minibert
+from minibert.weights import hf_key
+
+# odd sizes, so a transposed weight or a wrong head split cannot pass
+CONFIGS = [
+    dict(vocab_size=97, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+         max_position_embeddings=40, type_vocab_size=2),
+    dict(vocab_size=101, hidden_size=48, num_hidden_layers=3, num_attention_heads=6, intermediate_size=53,
+         max_position_embeddings=24, type_vocab_size=3, hidden_act="gelu_new"),
+    dict(vocab_size=89, hidden_size=30, num_hidden_layers=2, num_attention_heads=3, intermediate_size=41,
+         max_position_embeddings=20, type_vocab_size=1, hidden_act="relu", layer_norm_eps=1e-7),
+]
+HEADS = ["BertModel", "BertForPreTraining", "BertForMaskedLM", "BertForSequenceClassification",
+         "BertForTokenClassification", "BertForQuestionAnswering"]
+TOL = {torch.float32: dict(hidden=1e-5, logits=1e-4, grad=1e-5), torch.float64: dict(hidden=1e-10, logits=1e-10, grad=1e-10)}
+
+
+def make_batch(cfg, seed=0, B=3, T=11):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, cfg["vocab_size"], (B, T), generator=g)
+    mask = torch.ones(B, T, dtype=torch.long)
+    mask[1, 7:] = 0
+    mask[2, 4:] = 0
+    ids[mask == 0] = 0
+    types = torch.randint(0, cfg.get("type_vocab_size", 2), (B, T), generator=g) * mask
+    return dict(input_ids=ids, attention_mask=mask, token_type_ids=types)
+
+
+def pair(cfg, head, tmp_path, dtype, seed=0):
+    torch.manual_seed(seed)
+    hf_cls = getattr(transformers, head)
+    config = transformers.BertConfig(**cfg, num_labels=3 if "Classification" in head else 2)
+    config._attn_implementation = "eager"
+    hf = hf_cls(config)
+    with torch.no_grad():  # give biases and LayerNorms non-trivial values too
+        for p in hf.parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    hf.save_pretrained(tmp_path)
+    ours = getattr(minibert, head).from_pretrained(tmp_path, dtype=dtype)
+    return ours, hf.to(dtype).eval()
+
+
+def maxdiff(a, b, mask=None):
+    d = (a - b).abs()
+    if mask is not None:
+        d = d[mask.bool()]
+    return d.max().item()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("cfg", CONFIGS)
+def test_pretraining_outputs_losses_and_gradients(cfg, dtype, tmp_path):
+    ours, hf = pair(cfg, "BertForPreTraining", tmp_path, dtype)
+    tol = TOL[dtype]
+    batch = make_batch(cfg)
+    labels = torch.full_like(batch["input_ids"], -100)
+    labels[0, 2], labels[0, 5], labels[1, 3], labels[2, 1] = 5, 17, 9, 33
+    nsp = torch.tensor([0, 1, 0])
+    a = ours(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=True)
+    b = hf(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=True)
+    mask = batch["attention_mask"]
+    assert len(a.hidden_states) == len(b.hidden_states) == cfg["num_hidden_layers"] + 1
+    for x, y in zip(a.hidden_states, b.hidden_states):
+        assert maxdiff(x, y, mask) <= tol["hidden"]
+    for x, y in zip(a.attentions, b.attentions):
+        assert maxdiff(x, y) <= tol["hidden"]
+    assert maxdiff(a.prediction_logits, b.prediction_logits, mask) <= tol["logits"]
+    assert maxdiff(a.seq_relationship_logits, b.seq_relationship_logits) <= tol["logits"]
+    assert abs(a.loss.item() - b.loss.item()) <= tol["logits"]
+    a.loss.backward()
+    b.loss.backward()
+    theirs = dict(hf.named_parameters())
+    scale = max(p.grad.abs().max().item() for p in hf.parameters() if p.grad is not None)
+    for name, p in ours.named_parameters():
+        q = theirs[hf_key(name)]
+        assert p.grad is not None and q.grad is not None, name
+        assert maxdiff(p.grad, q.grad) <= tol["grad"] * max(scale, 1.0), name
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_every_head_equals_transformers(head, tmp_path):
+    cfg = CONFIGS[0]
+    ours, hf = pair(cfg, head, tmp_path, torch.float32, seed=1)
+    hf = getattr(transformers, head).from_pretrained(tmp_path, attn_implementation="eager").eval()
+    batch = make_batch(cfg, seed=1)
+    kw = {}
+    if head in ("BertForSequenceClassification",):
+        kw = dict(labels=torch.tensor([0, 2, 1]))
+    elif head in ("BertForTokenClassification",):
+        kw = dict(labels=torch.randint(0, 3, batch["input_ids"].shape, generator=torch.Generator().manual_seed(0)))
+    elif head == "BertForMaskedLM":
+        kw = dict(labels=torch.where(batch["attention_mask"].bool(), batch["input_ids"], -100))
+    elif head == "BertForQuestionAnswering":
+        kw = dict(start_positions=torch.tensor([1, 2, 30]), end_positions=torch.tensor([3, 5, 2]))
+    a, b = ours(**batch, **kw), hf(**batch, **kw)
+    for key in b.keys():
+        x, y = a[key], b[key]
+        if isinstance(y, torch.Tensor):
+            assert maxdiff(x, y) <= 1e-4, (head, key)
+
+
+def test_only_masked_logits_equal_full_logits(tmp_path):
+    cfg = CONFIGS[1]
+    ours, hf = pair(cfg, "BertForPreTraining", tmp_path, torch.float32)
+    batch = make_batch(cfg)
+    labels = torch.full_like(batch["input_ids"], -100)
+    labels[0, 1], labels[2, 2] = 4, 8
+    full = hf(**batch, labels=labels)
+    fast = ours(**batch, labels=labels, only_masked=True)
+    assert fast.prediction_logits.shape == (2, cfg["vocab_size"])
+    assert maxdiff(fast.prediction_logits, full.prediction_logits[labels != -100]) <= 1e-4
+    assert abs(fast.mlm_loss.item() - torch.nn.functional.cross_entropy(
+        full.prediction_logits.flatten(0, 1), labels.flatten()).item()) <= 1e-5
+
+
+def test_sdpa_fast_path_equals_plain_attention():
+    cfg = minibert.BertConfig(**CONFIGS[0])
+    model = minibert.BertModel(cfg).eval()
+    batch = make_batch(CONFIGS[0])
+    fast = model(**batch).last_hidden_state  # SDPA (no attention probabilities asked for)
+    plain = model(**batch, output_attentions=True).last_hidden_state  # the written-out formula
+    assert maxdiff(fast, plain, batch["attention_mask"]) <= 1e-5
+
+
+@pytest.fixture(scope="module")
+def minilm_pair(minilm_dir):
+    ours = minibert.BertModel.from_pretrained(minilm_dir)
+    hf = transformers.BertModel.from_pretrained(minilm_dir, attn_implementation="eager").eval()
+    return ours, hf
+
+
+def test_real_minilm_weights(minilm_pair, tokenizer):
+    ours, hf = minilm_pair
+    texts = ["我是一个人工智能模型", "The quick brown fox jumps over the lazy dog.", "BERT has no decoder."]
+    batch = tokenizer(texts, ["体育、科技、娱乐", "", "It is an encoder."], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        a = ours(**batch, output_hidden_states=True, output_attentions=True)
+        b = hf(**batch, output_hidden_states=True, output_attentions=True)
+    mask = batch["attention_mask"]
+    for x, y in zip(a.hidden_states, b.hidden_states):
+        assert maxdiff(x, y, mask) <= 1e-5
+    for x, y in zip(a.attentions, b.attentions):
+        assert maxdiff(x, y) <= 1e-5
+    assert maxdiff(a.pooler_output, b.pooler_output) <= 1e-5
+
+
+def test_real_minilm_gradients(minilm_pair, tokenizer):
+    ours, hf = minilm_pair
+    batch = tokenizer(["a short text", "and a longer text, padded less"], padding=True, return_tensors="pt")
+    ours.zero_grad()
+    hf.zero_grad()
+    ours(**batch).last_hidden_state.pow(2).mean().backward()
+    hf(**batch).last_hidden_state.pow(2).mean().backward()
+    theirs = dict(hf.named_parameters())
+    for name, p in ours.named_parameters():
+        if name.startswith("pooler"):
+            continue  # the pooler is not in this loss
+        q = theirs[hf_key(name)]
+        assert maxdiff(p.grad, q.grad) <= 1e-6, name
+
+
+def mean_pool(model, tok, texts):
+    batch = tok(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        h = model(**batch).last_hidden_state
+    m = batch["attention_mask"].unsqueeze(-1).float()
+    v = (h * m).sum(1) / m.sum(1)
+    return torch.nn.functional.normalize(v, dim=-1)
+
+
+def test_minilm_sentence_similarity_ranks_paraphrase_first(minilm_pair, tokenizer):
+    ours, _ = minilm_pair
+    v = mean_pool(ours, tokenizer, ["A man is playing a guitar.", "Someone plays the guitar.",
+                                    "The stock market fell sharply today."])
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_parameter_count_of_bert_base():
+    model = minibert.BertModel(minibert.BertConfig())
+    assert sum(p.numel() for p in model.parameters()) == 109_482_240
