@@ -1,0 +1,10 @@
+"""GloVe from scratch: co-occurrence counts and weighted least squares, equal to the Stanford C tool.
+
+`build_vocab` and `cooccurrence` follow `vocab_count` and `cooccur`; `GloVe` trains with AdaGrad
+on the torch backend (minibert.backend) and gives a shared word-vectors container (`.wv`).
+"""
+from .cooccur import cooccurrence
+from .model import GloVe
+from .vocab import build_vocab, read_corpus
+
+__all__ = ["GloVe", "build_vocab", "cooccurrence", "read_corpus"]

@@ -1,0 +1,85 @@
+"""AdaGrad for GloVe: the C tool's update rule, applied to a mini-batch of co-occurrence records.
+
+For a record (i, j, X_ij): diff = w_i·c_j + b_i + b̃_j − log X_ij, fdiff = f(X_ij)·diff with
+f(x) = min(1, (x/x_max)^alpha). Then, as `glove.c` does (quirks included):
+  g_w = clip(fdiff·c_j, ±grad_clip)·eta;  w_i −= g_w/√G_w;  G_w += g_w²   (eta is squared into G)
+  b_i −= fdiff/√G_b;  G_b += fdiff²                              (no eta and no clipping for biases)
+and the same for c_j and b̃_j, all from the values *before* the record. G starts at 1.
+Records of a batch are computed from the same parameters and their updates summed: with
+batch_size=1 this is exactly the C tool's sequential rule. Lesson: lessons/06-glove.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Params:
+    """Word vectors w and context vectors c (V, d), their biases (V,), and AdaGrad accumulators."""
+    w: torch.Tensor
+    c: torch.Tensor
+    bw: torch.Tensor
+    bc: torch.Tensor
+    gw: torch.Tensor
+    gc: torch.Tensor
+    gbw: torch.Tensor
+    gbc: torch.Tensor
+
+    @classmethod
+    def from_c_layout(cls, W: torch.Tensor, gradsq: torch.Tensor | None = None) -> "Params":
+        """From the C tool's flat array of shape (2V, d+1): word rows then context rows, bias last."""
+        V = W.shape[0] // 2
+        G = torch.ones_like(W) if gradsq is None else gradsq
+        return cls(W[:V, :-1].clone(), W[V:, :-1].clone(), W[:V, -1].clone(), W[V:, -1].clone(),
+                   G[:V, :-1].clone(), G[V:, :-1].clone(), G[:V, -1].clone(), G[V:, -1].clone())
+
+    def to_c_layout(self) -> tuple[torch.Tensor, torch.Tensor]:
+        W = torch.cat([torch.cat([self.w, self.bw[:, None]], 1), torch.cat([self.c, self.bc[:, None]], 1)])
+        G = torch.cat([torch.cat([self.gw, self.gbw[:, None]], 1), torch.cat([self.gc, self.gbc[:, None]], 1)])
+        return W, G
+
+
+def weighting(x: torch.Tensor, x_max: float, alpha: float) -> torch.Tensor:
+    """f(x) = (x/x_max)^alpha below x_max, 1 above: rare pairs count less, frequent ones are capped."""
+    return torch.where(x > x_max, torch.ones_like(x), torch.pow(x / x_max, alpha))
+
+
+def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
+                 eta: float, grad_clip: float) -> torch.Tensor:
+    """Update `p` in place for the records (i, j) of one batch; returns the batch's summed cost."""
+    w, c = p.w[i], p.c[j]                                    # (B, d)
+    diff = (w * c).sum(-1) + p.bw[i] + p.bc[j] - log_x       # (B,)
+    fdiff = f * diff
+    ok = torch.isfinite(diff) & torch.isfinite(fdiff)        # the C tool skips such records
+    i, j, w, c, diff, fdiff = i[ok], j[ok], w[ok], c[ok], diff[ok], fdiff[ok]
+    cost = (0.5 * fdiff * diff).sum()
+    g_w = (fdiff[:, None] * c).clamp(-grad_clip, grad_clip) * eta
+    g_c = (fdiff[:, None] * w).clamp(-grad_clip, grad_clip) * eta
+    u_w, u_c = g_w / p.gw[i].sqrt(), g_c / p.gc[j].sqrt()
+    finite = torch.isfinite(u_w.sum(-1)) & torch.isfinite(u_c.sum(-1))
+    p.gw.index_add_(0, i, g_w * g_w)                         # accumulated even when the step is dropped
+    p.gc.index_add_(0, j, g_c * g_c)
+    p.w.index_add_(0, i[finite], -u_w[finite])
+    p.c.index_add_(0, j[finite], -u_c[finite])
+    u_bw, u_bc = fdiff / p.gbw[i].sqrt(), fdiff / p.gbc[j].sqrt()
+    p.bw.index_add_(0, i, -torch.nan_to_num(u_bw, nan=0.0, posinf=0.0, neginf=0.0))
+    p.bc.index_add_(0, j, -torch.nan_to_num(u_bc, nan=0.0, posinf=0.0, neginf=0.0))
+    p.gbw.index_add_(0, i, fdiff * fdiff)
+    p.gbc.index_add_(0, j, fdiff * fdiff)
+    return cost
+
+
+def train_epoch(p: Params, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, *, x_max: float,
+                alpha: float, eta: float, grad_clip: float, batch_size: int,
+                generator: torch.Generator | None = None) -> float:
+    """One pass over the records (shuffled when a generator is given); the mean cost per record."""
+    order = torch.randperm(len(rows), generator=generator, device=generator.device) \
+        if generator is not None else torch.arange(len(rows), device=rows.device)
+    log_x, f = values.log(), weighting(values, x_max, alpha)
+    total = torch.zeros((), dtype=values.dtype, device=values.device)
+    for start in range(0, len(order), batch_size):
+        b = order[start:start + batch_size]
+        total += adagrad_step(p, rows[b], cols[b], log_x[b], f[b], eta, grad_clip)
+    return total.item() / max(1, len(rows))
