@@ -32,6 +32,14 @@ class MLMHead(nn.Module):
         return F.linear(t, word_embeddings, self.bias)   # (..., V)
 
 
+def classifier_layers(config: BertConfig) -> tuple[nn.Dropout, nn.Linear]:
+    """Dropout (classifier_dropout, else hidden_dropout_prob) and a freshly initialised Linear(H, labels)."""
+    p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+    classifier = nn.Linear(config.hidden_size, config.num_labels)
+    init_weights(classifier, config)
+    return nn.Dropout(p), classifier
+
+
 def _run(bert: BertModel, kw: dict):
     return bert(kw["input_ids"], kw.get("attention_mask"), kw.get("token_type_ids"), kw.get("position_ids"),
                 kw.get("output_hidden_states", False), kw.get("output_attentions", False))
@@ -97,10 +105,7 @@ class BertForSequenceClassification(PretrainedMixin, nn.Module):
         super().__init__()
         self.config = config
         self.bert = BertModel(config)
-        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-        self.dropout = nn.Dropout(p)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        init_weights(self.classifier, config)
+        self.dropout, self.classifier = classifier_layers(config)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
                 output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
@@ -128,10 +133,7 @@ class BertForTokenClassification(PretrainedMixin, nn.Module):
         super().__init__()
         self.config = config
         self.bert = BertModel(config, add_pooling_layer=False)
-        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-        self.dropout = nn.Dropout(p)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        init_weights(self.classifier, config)
+        self.dropout, self.classifier = classifier_layers(config)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
                 output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
