@@ -107,10 +107,10 @@ def test_sharded_and_pickled_checkpoints(hf_folder, tmp_path):
 
 
 def test_hf_cache_layout(hf_folder, tmp_path, monkeypatch):
-    snap = tmp_path / "cache" / "models--google-bert--tiny" / "snapshots" / "0123abcd"
+    snap = tmp_path / "cache" / "models--local-org--tiny-bert" / "snapshots" / "0123abcd"
     shutil.copytree(hf_folder, snap)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-    model = minibert.BertForPreTraining.from_pretrained("google-bert/tiny")
+    model = minibert.BertForPreTraining.from_pretrained("local-org/tiny-bert")
     assert model.config.hidden_size == 32
 
 
