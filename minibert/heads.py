@@ -40,11 +40,6 @@ def classifier_layers(config: BertConfig) -> tuple[nn.Dropout, nn.Linear]:
     return nn.Dropout(p), classifier
 
 
-def _run(bert: BertModel, kw: dict):
-    return bert(kw["input_ids"], kw.get("attention_mask"), kw.get("token_type_ids"), kw.get("position_ids"),
-                kw.get("output_hidden_states", False), kw.get("output_attentions", False))
-
-
 class BertForPreTraining(PretrainedMixin, nn.Module):
     def __init__(self, config: BertConfig):
         super().__init__()
@@ -63,7 +58,8 @@ class BertForPreTraining(PretrainedMixin, nn.Module):
         loss = mean MLM cross-entropy over labelled positions + mean NSP cross-entropy (as HF);
         with only one kind of label given, that part alone.
         """
-        out = _run(self.bert, locals())
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
+                        output_hidden_states, output_attentions)
         hidden, word = out.last_hidden_state, self.bert.embeddings.word.weight
         if only_masked:
             if labels is None:
@@ -92,7 +88,8 @@ class BertForMaskedLM(PretrainedMixin, nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
                 output_hidden_states: bool = False, output_attentions: bool = False) -> MaskedLMOutput:
-        out = _run(self.bert, locals())
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
+                        output_hidden_states, output_attentions)
         logits = self.mlm(out.last_hidden_state, self.bert.embeddings.word.weight)  # (B, T, V)
         loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten()) if labels is not None else None
         return MaskedLMOutput(loss, logits, out.hidden_states, out.attentions)
@@ -109,7 +106,8 @@ class BertForSequenceClassification(PretrainedMixin, nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
                 output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
-        out = _run(self.bert, locals())
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
+                        output_hidden_states, output_attentions)
         logits = self.classifier(self.dropout(out.pooler_output))  # (B, num_labels)
         loss = None
         if labels is not None:
@@ -137,7 +135,8 @@ class BertForTokenClassification(PretrainedMixin, nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None, labels=None,
                 output_hidden_states: bool = False, output_attentions: bool = False) -> ClassifierOutput:
-        out = _run(self.bert, locals())
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
+                        output_hidden_states, output_attentions)
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (B, T, num_labels)
         loss = F.cross_entropy(logits.view(-1, self.config.num_labels), labels.view(-1)) \
             if labels is not None else None
@@ -157,7 +156,8 @@ class BertForQuestionAnswering(PretrainedMixin, nn.Module):
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                 start_positions=None, end_positions=None, output_hidden_states: bool = False,
                 output_attentions: bool = False) -> QuestionAnsweringOutput:
-        out = _run(self.bert, locals())
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
+                        output_hidden_states, output_attentions)
         start, end = self.qa_outputs(out.last_hidden_state).split(1, dim=-1)
         start, end = start.squeeze(-1).contiguous(), end.squeeze(-1).contiguous()  # (B, T) each
         loss = None

@@ -203,3 +203,11 @@ def test_bad_model_inputs():
         model(torch.tensor([[1, 2]]), attention_mask=torch.tensor([[1, 1, 1]]))
     with pytest.raises(ValueError, match="integers"):
         model(torch.tensor([[1.0, 2.0]]))
+
+
+def test_pretraining_file_into_models_without_pooler_or_nsp(hf_folder):
+    mlm, info = minibert.BertForMaskedLM.from_pretrained(hf_folder, output_loading_info=True)
+    assert "bert.pooler.dense.weight" in info["unexpected_keys"] and not info["missing_keys"]
+    hf = transformers.BertForMaskedLM.from_pretrained(hf_folder, attn_implementation="eager").eval()
+    with torch.no_grad():
+        assert (mlm(**batch()).logits - hf(**batch()).logits).abs().max() <= 1e-4
