@@ -40,7 +40,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, required=True, help="one sentence per line (.txt or .txt.gz)")
     ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--batch-size", type=int, default=512)
+    ap.add_argument("--batch-size", type=int, default=4096)
     ap.add_argument("--c-glove-dir", type=Path)
     args = ap.parse_args()
     t0 = time.perf_counter()

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     for flag, kind, default in (("--vector-size", int, 50), ("--window-size", int, 15), ("--min-count", int, 5),
                                 ("--epochs", int, 25), ("--x-max", float, 100.0), ("--alpha", float, 0.75),
                                 ("--eta", float, 0.05), ("--seed", int, 1), ("--model", int, 2),
-                                ("--batch-size", int, 512)):
+                                ("--batch-size", int, 4096)):
         t.add_argument(flag, type=kind, default=default)
     t.add_argument("--asymmetric", action="store_true", help="left context only (C: -symmetric 0)")
     t.add_argument("--no-header", action="store_true", help="write GloVe's headerless text format")

@@ -25,7 +25,7 @@ class GloVe:
     def __init__(self, sentences=None, *, corpus_file=None, vector_size: int = 50, window_size: int = 15,
                  symmetric: bool = True, min_count: int = 5, max_vocab: int | None = None,
                  x_max: float = 100.0, alpha: float = 0.75, eta: float = 0.05, epochs: int = 25,
-                 grad_clip: float = 100.0, seed: int = 1, model: int = 2, batch_size: int = 512,
+                 grad_clip: float = 100.0, seed: int = 1, model: int = 2, batch_size: int = 4096,
                  shuffle: bool = True, device=None, dtype="float64", verbose: bool = False):
         if x_max <= 0:
             raise ValueError(f"x_max must be positive, got {x_max}")

@@ -5,8 +5,9 @@ f(x) = min(1, (x/x_max)^alpha). Then, as `glove.c` does (quirks included):
   g_w = clip(fdiff·c_j, ±grad_clip)·eta;  w_i −= g_w/√G_w;  G_w += g_w²   (eta is squared into G)
   b_i −= fdiff/√G_b;  G_b += fdiff²                              (no eta and no clipping for biases)
 and the same for c_j and b̃_j, all from the values *before* the record. G starts at 1.
-Records of a batch are computed from the same parameters and their updates summed: with
-batch_size=1 this is exactly the C tool's sequential rule. Lesson: lessons/06-glove.md.
+Records of a batch are computed from the same parameters and their updates summed, each
+divided by √G as if it came last in its batch (see `_denominator`): with batch_size=1 this is
+exactly the C tool's sequential rule. Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations
 
@@ -46,6 +47,19 @@ def weighting(x: torch.Tensor, x_max: float, alpha: float) -> torch.Tensor:
     return torch.where(x > x_max, torch.ones_like(x), torch.pow(x / x_max, alpha))
 
 
+def _denominator(acc: torch.Tensor, rows: torch.Tensor, sq: torch.Tensor) -> torch.Tensor:
+    """√G for each record, with G counting the *other* records of the batch on the same row.
+
+    As if each record came last in its batch: frequent words, which appear many times in one
+    batch, take proportionately smaller steps, as they would one record at a time. With one
+    record this is the C tool's √G before the update. Then G receives every record's square.
+    """
+    batch_sq = torch.zeros_like(acc).index_add_(0, rows, sq)
+    denom = (acc[rows] + (batch_sq[rows] - sq)).sqrt()      # (batch - own) is exactly 0 alone
+    acc.add_(batch_sq)
+    return denom
+
+
 def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
                  eta: float, grad_clip: float) -> torch.Tensor:
     """Update `p` in place for the records (i, j) of one batch; returns the batch's summed cost."""
@@ -53,21 +67,25 @@ def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tenso
     diff = (w * c).sum(-1) + p.bw[i] + p.bc[j] - log_x       # (B,)
     fdiff = f * diff
     ok = torch.isfinite(diff) & torch.isfinite(fdiff)        # the C tool skips such records
-    i, j, w, c, diff, fdiff = i[ok], j[ok], w[ok], c[ok], diff[ok], fdiff[ok]
+    if not bool(ok.all()):
+        i, j, w, c, diff, fdiff = i[ok], j[ok], w[ok], c[ok], diff[ok], fdiff[ok]
     cost = (0.5 * fdiff * diff).sum()
     g_w = (fdiff[:, None] * c).clamp(-grad_clip, grad_clip) * eta
     g_c = (fdiff[:, None] * w).clamp(-grad_clip, grad_clip) * eta
-    u_w, u_c = g_w / p.gw[i].sqrt(), g_c / p.gc[j].sqrt()
+    u_w = g_w / _denominator(p.gw, i, g_w * g_w)             # G is accumulated even when the
+    u_c = g_c / _denominator(p.gc, j, g_c * g_c)             # step below is dropped, as in C
     finite = torch.isfinite(u_w.sum(-1)) & torch.isfinite(u_c.sum(-1))
-    p.gw.index_add_(0, i, g_w * g_w)                         # accumulated even when the step is dropped
-    p.gc.index_add_(0, j, g_c * g_c)
-    p.w.index_add_(0, i[finite], -u_w[finite])
-    p.c.index_add_(0, j[finite], -u_c[finite])
-    u_bw, u_bc = fdiff / p.gbw[i].sqrt(), fdiff / p.gbc[j].sqrt()
+    if bool(finite.all()):
+        p.w.index_add_(0, i, -u_w)
+        p.c.index_add_(0, j, -u_c)
+    else:
+        p.w.index_add_(0, i[finite], -u_w[finite])
+        p.c.index_add_(0, j[finite], -u_c[finite])
+    fsq = fdiff * fdiff
+    u_bw = fdiff / _denominator(p.gbw, i, fsq)
+    u_bc = fdiff / _denominator(p.gbc, j, fsq)
     p.bw.index_add_(0, i, -torch.nan_to_num(u_bw, nan=0.0, posinf=0.0, neginf=0.0))
     p.bc.index_add_(0, j, -torch.nan_to_num(u_bc, nan=0.0, posinf=0.0, neginf=0.0))
-    p.gbw.index_add_(0, i, fdiff * fdiff)
-    p.gbc.index_add_(0, j, fdiff * fdiff)
     return cost
 
 
