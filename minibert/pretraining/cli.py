@@ -1,0 +1,134 @@
+"""`minibert pretrain` and `minibert fill-mask`.
+
+    minibert pretrain                         # a tiny BERT on the bundled Wikipedia sample
+    minibert pretrain --corpus my_texts/ --out runs/mine --steps 3000 --hidden-size 256
+    torchrun --nproc_per_node 2 -m minibert pretrain ...    # DistributedDataParallel
+    minibert fill-mask runs/pretrain "The capital of France is [MASK]."
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+BUNDLED_CORPUS = Path(__file__).parent.parent / "data" / "wikipedia-100.txt.gz"
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("pretrain", help="pretrain a small BERT (MLM + NSP) on a text corpus",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--corpus", default=str(BUNDLED_CORPUS),
+                   help="a text file or folder: one sentence per line, blank lines between documents")
+    p.add_argument("--out", default="runs/pretrain", help="output folder (an HF model folder)")
+    p.add_argument("--steps", type=int, default=800)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--vocab", help="an existing vocab.txt (default: train a WordPiece vocabulary on the corpus)")
+    p.add_argument("--vocab-size", type=int, default=5000)
+    p.add_argument("--cased", action="store_true", help="keep case (default: lower-case, as uncased BERT)")
+    g = p.add_argument_group("model size")
+    g.add_argument("--hidden-size", type=int, default=128)
+    g.add_argument("--num-hidden-layers", type=int, default=2)
+    g.add_argument("--num-attention-heads", type=int, default=2)
+    g.add_argument("--intermediate-size", type=int, default=512)
+    g.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
+    g = p.add_argument_group("data and optimisation")
+    g.add_argument("--max-seq-length", type=int, default=64)
+    g.add_argument("--batch-size", type=int, default=64)
+    g.add_argument("--grad-accumulation", type=int, default=1)
+    g.add_argument("--learning-rate", type=float, default=2e-3)
+    g.add_argument("--warmup-steps", type=int, default=60)
+    g.add_argument("--masking", choices=["dynamic", "static"], default="dynamic")
+    g.add_argument("--dupe-factor", type=int, default=10)
+    g.add_argument("--whole-word-mask", action="store_true")
+    g.add_argument("--eval-every", type=int, default=100)
+    g.add_argument("--save-every", type=int, default=200)
+    g.add_argument("--log-every", type=int, default=10)
+    p.set_defaults(fn=run_pretrain, needs_model=False)
+
+    f = sub.add_parser("fill-mask", help="predict the [MASK] tokens of a text with a (pre)trained model")
+    f.add_argument("model", help="a folder written by `minibert pretrain` (or any BertForMaskedLM folder)")
+    f.add_argument("texts", nargs="+")
+    f.add_argument("--top-k", type=int, default=5)
+    f.set_defaults(fn=run_fill_mask, needs_model=False)
+
+
+def run_pretrain(args) -> int:
+    import torch
+
+    from ..config import BertConfig
+    from ..heads import BertForPreTraining
+    from ..tokenizer import BertTokenizer
+    from .checkpoint import latest_checkpoint
+    from .corpus import read_documents
+    from .data import DataConfig, PretrainingData
+    from .plots import plot_metrics
+    from .trainer import TrainConfig, Trainer
+    from .vocab_trainer import train_wordpiece
+
+    out = Path(args.out)
+    documents = read_documents(args.corpus)
+    lower = not args.cased
+    if args.resume and latest_checkpoint(out) is not None and not args.vocab:
+        tok = BertTokenizer.from_pretrained(latest_checkpoint(out))
+    elif args.vocab:
+        tok = BertTokenizer(args.vocab, do_lower_case=lower)
+    else:
+        vocab = train_wordpiece((s for d in documents for s in d), args.vocab_size, do_lower_case=lower)
+        tok = BertTokenizer(vocab={t: i for i, t in enumerate(vocab)}, do_lower_case=lower)
+    tok.model_max_length = args.max_seq_length
+    data = PretrainingData(documents, tok, DataConfig(max_seq_length=args.max_seq_length, masking=args.masking,
+                                                      dupe_factor=args.dupe_factor,
+                                                      whole_word_mask=args.whole_word_mask), seed=args.seed)
+    torch.manual_seed(args.seed)
+    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=args.hidden_size,
+                        num_hidden_layers=args.num_hidden_layers, num_attention_heads=args.num_attention_heads,
+                        intermediate_size=args.intermediate_size, max_position_embeddings=args.max_seq_length,
+                        pad_token_id=tok.pad_token_id, hidden_dropout_prob=args.dropout,
+                        attention_probs_dropout_prob=args.dropout)
+    model = BertForPreTraining(config)
+    trainer = Trainer(model, tok, data, TrainConfig(
+        steps=args.steps, batch_size=args.batch_size, grad_accumulation=args.grad_accumulation,
+        learning_rate=args.learning_rate, warmup_steps=min(args.warmup_steps, args.steps),
+        eval_every=args.eval_every, save_every=args.save_every, log_every=args.log_every,
+        seed=args.seed), out, resume=args.resume)
+    if trainer.rank == 0:
+        print(f"{len(documents)} documents, {len(data.pairs)} training pairs, {len(data.heldout)} held-out; "
+              f"vocabulary {tok.vocab_size}; {sum(p.numel() for p in model.parameters()):,} parameters")
+    trainer.train()
+    if trainer.rank == 0:
+        plot = plot_metrics(out / "metrics.jsonl", out / "curves.png")
+        evals = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "eval_mlm_accuracy" in r]
+        if evals:
+            e = evals[-1]
+            print(f"held-out MLM accuracy {e['eval_mlm_accuracy']:.3f} (most frequent token: "
+                  f"{e['eval_most_frequent_token_accuracy']:.3f}), perplexity {e['eval_mlm_perplexity']:.1f}, "
+                  f"NSP accuracy {e['eval_nsp_accuracy']:.3f}")
+        print(f"model: {out}/ (loads with BertForPreTraining.from_pretrained)\n"
+              f"metrics: {out / 'metrics.jsonl'}\nplots: {plot}")
+    return 0
+
+
+def run_fill_mask(args) -> int:
+    import torch
+
+    from ..heads import BertForPreTraining
+    from ..tokenizer import BertTokenizer
+
+    tok = BertTokenizer.from_pretrained(args.model)
+    model = BertForPreTraining.from_pretrained(args.model)
+    for text in args.texts:
+        enc = tok(text, truncation=True, return_tensors="pt")
+        positions = (enc["input_ids"][0] == tok.mask_token_id).nonzero().flatten().tolist()
+        if not positions:
+            raise ValueError(f"no {tok.mask_token} in {text!r}")
+        with torch.no_grad():
+            logits = model(**enc).prediction_logits[0]
+        print(text)
+        for pos in positions:
+            probs = logits[pos].softmax(-1)
+            top = probs.topk(args.top_k)
+            print("  " + ", ".join(f"{tok.convert_ids_to_tokens(i)} {p:.3f}"
+                                   for p, i in zip(top.values.tolist(), top.indices.tolist())))
+    return 0
+

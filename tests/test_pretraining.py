@@ -1,0 +1,276 @@
+"""Pretraining: one step equal to transformers, the masking/NSP rules by counting, checkpoints
+that transformers loads, exact resume, two-process DDP, learning, and bad input."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+import transformers
+
+from minibert import BertConfig, BertForPreTraining, BertTokenizer
+from minibert.pretraining.corpus import read_documents
+from minibert.pretraining.data import DataConfig, PretrainingData, collate
+from minibert.pretraining.instances import PairInstance, create_pairs, mask_pair
+from minibert.pretraining.trainer import Trainer, TrainConfig, linear_schedule, make_optimizer
+from minibert.weights import hf_key
+
+ROOT = Path(__file__).parent.parent
+CORPUS = ROOT / "minibert" / "data" / "wikipedia-100.txt.gz"
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return read_documents(CORPUS)[:30]
+
+
+@pytest.fixture(scope="module")
+def tok(minilm_dir):
+    return BertTokenizer.from_pretrained(minilm_dir)
+
+
+def tiny_config(tok, dropout=0.0):
+    return BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                      intermediate_size=37, max_position_embeddings=64, hidden_dropout_prob=dropout,
+                      attention_probs_dropout_prob=dropout)
+
+
+def test_training_steps_equal_transformers(documents, tok, tmp_path):
+    """Same weights, batches and AdamW settings: ours (MLM at masked positions only) and
+    transformers.BertForPreTraining (logits everywhere) give the same losses and parameters."""
+    data = PretrainingData(documents, tok, DataConfig(max_seq_length=64), seed=1)
+    torch.manual_seed(0)
+    ours = BertForPreTraining(tiny_config(tok))
+    ours.save_pretrained(tmp_path)
+    theirs = transformers.BertForPreTraining.from_pretrained(tmp_path, attn_implementation="eager")
+    ours.train()
+    theirs.train()
+    opt = make_optimizer(ours, 1e-3, 0.01)
+    sched = linear_schedule(opt, 2, 5)
+    # the reference rule (google-research/bert, HF examples): no decay for LayerNorm and biases
+    named = list(theirs.named_parameters())
+    ref_opt = torch.optim.AdamW(
+        [{"params": [p for n, p in named if not ("LayerNorm" in n or "bias" in n)], "weight_decay": 0.01},
+         {"params": [p for n, p in named if "LayerNorm" in n or "bias" in n], "weight_decay": 0.0}], lr=1e-3)
+    ref_sched = transformers.get_linear_schedule_with_warmup(ref_opt, 2, 5)
+    assert sum(len(g["params"]) for g in opt.param_groups if g["weight_decay"]) == \
+        sum(len(g["params"]) for g in ref_opt.param_groups if g["weight_decay"])
+    for step in range(4):
+        batch = data.batch(step, 8)
+        a = ours(**batch, only_masked=True)
+        b = theirs(**batch)
+        assert abs(a.loss.item() - b.loss.item()) <= 1e-5, step
+        a.loss.backward()
+        b.loss.backward()
+        for model, o, s in ((ours, opt, sched), (theirs, ref_opt, ref_sched)):
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            o.step()
+            s.step()
+            o.zero_grad()
+    ref = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        assert (p - ref[hf_key(name)]).abs().max().item() <= 1e-6, name
+
+
+def test_masking_rule_by_counting(tok):
+    rng = random.Random(0)
+    vocab_size, cls, sep, mask = tok.vocab_size, tok.cls_token_id, tok.sep_token_id, tok.mask_token_id
+    kinds = Counter()
+    for _ in range(3000):
+        a = [rng.randint(1000, 29000) for _ in range(rng.randint(1, 60))]
+        b = [rng.randint(1000, 29000) for _ in range(rng.randint(1, 60))]
+        inst = mask_pair(PairInstance(a, b, False), rng, vocab_size, cls, sep, mask)
+        original = [cls, *a, sep, *b, sep]
+        n = len(original)
+        assert len(inst.masked_positions) == min(20, max(1, int(round(n * 0.15))))  # exactly
+        assert inst.masked_positions == sorted(set(inst.masked_positions))
+        for pos, label in zip(inst.masked_positions, inst.masked_labels):
+            assert original[pos] not in (cls, sep) and label == original[pos]
+            got = inst.input_ids[pos]
+            kinds["mask" if got == mask else "kept" if got == label else "random"] += 1
+        unmasked = set(range(n)) - set(inst.masked_positions)
+        assert all(inst.input_ids[i] == original[i] for i in unmasked)
+    total = sum(kinds.values())  # about 30,000 draws: 3 sigma is under 0.006
+    assert abs(kinds["mask"] / total - 0.8) < 0.01
+    assert abs(kinds["kept"] / total - 0.1) < 0.01
+    assert abs(kinds["random"] / total - 0.1) < 0.01
+
+
+def test_whole_word_masking_takes_whole_words(tok):
+    rng = random.Random(1)
+    continuation = {i for t, i in tok.vocab.items() if t.startswith("##")}
+    ids = tok.encode("unaffable unbelievably transformational tokenization of hyperparameters", add_special_tokens=False)
+    for _ in range(500):
+        inst = mask_pair(PairInstance(ids, ids, False), rng, tok.vocab_size, tok.cls_token_id, tok.sep_token_id,
+                         tok.mask_token_id, continuation=continuation)
+        full = [tok.cls_token_id, *ids, tok.sep_token_id, *ids, tok.sep_token_id]
+        chosen = set(inst.masked_positions)
+        for pos in chosen:  # a chosen piece's whole word is chosen
+            if full[pos] in continuation:
+                assert pos - 1 in chosen
+            if pos + 1 < len(full) and full[pos + 1] in continuation:
+                assert pos + 1 in chosen
+
+
+def test_nsp_pairs_by_counting():
+    # documents whose token ids say which document they come from: doc d uses ids 1000*d + k
+    rng = random.Random(0)
+    docs = [[[1000 * d + rng.randint(0, 999) for _ in range(rng.randint(3, 25))] for _ in range(rng.randint(1, 12))]
+            for d in range(1, 40)]
+    pairs = []
+    for r in range(20):
+        pairs += create_pairs(docs, max_seq_length=64, short_seq_prob=0.1, rng=random.Random(r))
+    random_b = [p for p in pairs if p.is_random_next]
+    # B is random for single-segment chunks too, so slightly over half; Google's rule gives the same
+    share = len(random_b) / len(pairs)
+    assert 0.5 <= share < 0.62, share
+    for p in pairs:
+        assert len(p.tokens_a) + len(p.tokens_b) <= 61 and p.tokens_a and p.tokens_b
+        doc_a = {t // 1000 for t in p.tokens_a}
+        doc_b = {t // 1000 for t in p.tokens_b}
+        assert len(doc_a) == 1 and len(doc_b) == 1
+        assert (doc_a != doc_b) == p.is_random_next  # random B never from A's document
+
+
+def run_cli(*args, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "minibert", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+SMALL = ["--steps", "16", "--hidden-size", "32", "--num-hidden-layers", "2", "--num-attention-heads", "4",
+         "--intermediate-size", "37", "--max-seq-length", "64", "--batch-size", "8", "--vocab-size", "1500",
+         "--eval-every", "8", "--save-every", "8", "--warmup-steps", "4"]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory, documents):
+    path = tmp_path_factory.mktemp("corpus") / "docs.txt"
+    path.write_text("\n\n".join("\n".join(d) for d in documents) + "\n", encoding="utf-8")
+    return path
+
+
+def test_checkpoint_loads_in_transformers(small_corpus, tmp_path):
+    out = tmp_path / "run"
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL)
+    assert r.returncode == 0, r.stderr
+    assert "held-out MLM accuracy" in r.stdout and (out / "curves.png").is_file()
+    ours = BertForPreTraining.from_pretrained(out)
+    theirs = transformers.BertForPreTraining.from_pretrained(out, attn_implementation="eager").eval()
+    tok = BertTokenizer.from_pretrained(out)
+    batch = tok(["the history of the [MASK] begins here.", "a second text"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        a, b = ours(**batch), theirs(**batch)
+    assert (a.prediction_logits - b.prediction_logits).abs().max() <= 1e-4
+    assert (a.seq_relationship_logits - b.seq_relationship_logits).abs().max() <= 1e-5
+    r = run_cli("fill-mask", str(out), "the history of the [MASK] begins here.")
+    assert r.returncode == 0 and "[MASK]" not in r.stdout.splitlines()[-1]
+
+
+class Stop(Exception):
+    pass
+
+
+def make_trainer(documents, tok, out, resume=False, steps=12):
+    data = PretrainingData(documents, tok, DataConfig(max_seq_length=64), seed=3)
+    torch.manual_seed(0)
+    model = BertForPreTraining(tiny_config(tok, dropout=0.1))  # dropout on: the RNG must resume too
+    return Trainer(model, tok, data, TrainConfig(steps=steps, batch_size=8, grad_accumulation=2, warmup_steps=3,
+                                                 save_every=4, eval_every=100, log_every=1), out,
+                   resume=resume, progress=False)
+
+
+def losses(out):
+    return [r["loss"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "loss" in r]
+
+
+def test_resume_is_exact(documents, tok, tmp_path, monkeypatch):
+    whole = make_trainer(documents, tok, tmp_path / "whole")
+    whole.train()
+    # killed mid-way, after the step-8 checkpoint, while working on step 10
+    broken = make_trainer(documents, tok, tmp_path / "broken")
+    real_step = broken.train_step
+    monkeypatch.setattr(broken, "train_step", lambda s: real_step(s) if s < 9 else (_ for _ in ()).throw(Stop()))
+    with pytest.raises(Stop):
+        broken.train()
+    # ... and killed again, this time in the middle of writing the step-12 checkpoint
+    again = make_trainer(documents, tok, tmp_path / "broken", resume=True)
+    assert again.step == 8
+
+    def crash(*a, **k):
+        raise Stop()
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(Stop):
+        again.train()
+    monkeypatch.undo()
+    assert (tmp_path / "broken" / "checkpoints" / "latest").read_text() == "step-0000008"
+    assert not any(p.name.startswith(".writing") for p in (tmp_path / "broken" / "checkpoints").iterdir())
+    BertForPreTraining.from_pretrained(tmp_path / "broken" / "checkpoints" / "step-0000008")  # intact
+    final = make_trainer(documents, tok, tmp_path / "broken", resume=True)
+    final.train()
+    assert losses(tmp_path / "broken") == losses(tmp_path / "whole")
+    for (n, p), q in zip(final.model.named_parameters(), whole.model.parameters()):
+        assert torch.equal(p, q), n
+
+
+def test_two_process_ddp_follows_single_process(small_corpus, tmp_path):
+    common = ["pretrain", "--corpus", str(small_corpus), *SMALL, "--dropout", "0", "--steps", "12", "--log-every", "1"]
+    single = run_cli(*common, "--out", str(tmp_path / "one"))
+    assert single.returncode == 0, single.stderr
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+                "-m", "minibert", *common, "--out", str(tmp_path / "two")]
+    double = subprocess.run(torchrun, capture_output=True, text=True, timeout=600, cwd=ROOT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert double.returncode == 0, double.stderr[-3000:]
+    a, b = losses(tmp_path / "one"), losses(tmp_path / "two")
+    assert len(a) == len(b) == 12
+    # same global batches; the gradients differ only in how the per-rank means are averaged
+    assert max(abs(x - y) for x, y in zip(a, b)) <= 0.05 * max(a)
+    assert BertForPreTraining.from_pretrained(tmp_path / "two")
+
+
+def test_learning_beats_most_frequent_token(tmp_path):
+    """The default model and data settings, shortened: held-out MLM accuracy clearly above the
+    most-frequent-token baseline (the README reports the full default run)."""
+    r = run_cli("pretrain", "--out", str(tmp_path / "run"), "--steps", "300", "--eval-every", "300")
+    assert r.returncode == 0, r.stderr
+    last = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()][-1]
+    baseline = last["eval_most_frequent_token_accuracy"]
+    assert last["eval_mlm_accuracy"] > max(1.5 * baseline, baseline + 0.03), last
+
+
+# --- bad input -------------------------------------------------------------------------------
+def test_bad_corpora(tmp_path, tok):
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "one.txt").write_text("Only one document here.\nIt has two sentences.\n")
+    (tmp_path / "binary.bin").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me.\n\nAutre doc.\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="empty"):
+        read_documents(tmp_path / "empty.txt")
+    with pytest.raises(ValueError, match="binary"):
+        read_documents(tmp_path / "binary.bin")
+    with pytest.raises(ValueError, match="UTF-8"):
+        read_documents(tmp_path / "latin1.txt")
+    with pytest.raises(FileNotFoundError):
+        read_documents(tmp_path / "nope.txt")
+    with pytest.raises(ValueError, match="two documents"):
+        PretrainingData(read_documents(tmp_path / "one.txt"), tok, DataConfig(), seed=0)
+    r = run_cli("pretrain", "--corpus", str(tmp_path / "one.txt"), "--out", str(tmp_path / "o"), *SMALL)
+    assert r.returncode == 2 and "two documents" in r.stderr and not (tmp_path / "o").exists()
+
+
+def test_existing_run_and_mismatched_vocab(small_corpus, tmp_path, minilm_dir):
+    out = tmp_path / "run"
+    assert run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL).returncode == 0
+    before = (out / "model.safetensors").read_bytes()
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL)
+    assert r.returncode == 2 and "--resume" in r.stderr
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL, "--resume",
+                "--vocab", str(minilm_dir / "vocab.txt"))
+    assert r.returncode == 2 and "vocabulary does not match" in r.stderr
+    assert (out / "model.safetensors").read_bytes() == before  # nothing lost
+    shutil.rmtree(out / "checkpoints")
