@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from minibert.backend import scatter_add_rows
+
 
 @dataclass
 class Params:
@@ -54,7 +56,7 @@ def _denominator(acc: torch.Tensor, rows: torch.Tensor, sq: torch.Tensor) -> tor
     batch, take proportionately smaller steps, as they would one record at a time. With one
     record this is the C tool's √G before the update. Then G receives every record's square.
     """
-    batch_sq = torch.zeros_like(acc).index_add_(0, rows, sq)
+    batch_sq = scatter_add_rows(torch.zeros_like(acc), rows, sq)
     denom = (acc[rows] + (batch_sq[rows] - sq)).sqrt()      # (batch - own) is exactly 0 alone
     acc.add_(batch_sq)
     return denom
@@ -76,16 +78,16 @@ def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tenso
     u_c = g_c / _denominator(p.gc, j, g_c * g_c)             # step below is dropped, as in C
     finite = torch.isfinite(u_w.sum(-1)) & torch.isfinite(u_c.sum(-1))
     if bool(finite.all()):
-        p.w.index_add_(0, i, -u_w)
-        p.c.index_add_(0, j, -u_c)
+        scatter_add_rows(p.w, i, -u_w)
+        scatter_add_rows(p.c, j, -u_c)
     else:
-        p.w.index_add_(0, i[finite], -u_w[finite])
-        p.c.index_add_(0, j[finite], -u_c[finite])
+        scatter_add_rows(p.w, i[finite], -u_w[finite])
+        scatter_add_rows(p.c, j[finite], -u_c[finite])
     fsq = fdiff * fdiff
     u_bw = fdiff / _denominator(p.gbw, i, fsq)
     u_bc = fdiff / _denominator(p.gbc, j, fsq)
-    p.bw.index_add_(0, i, -torch.nan_to_num(u_bw, nan=0.0, posinf=0.0, neginf=0.0))
-    p.bc.index_add_(0, j, -torch.nan_to_num(u_bc, nan=0.0, posinf=0.0, neginf=0.0))
+    scatter_add_rows(p.bw, i, -torch.nan_to_num(u_bw, nan=0.0, posinf=0.0, neginf=0.0))
+    scatter_add_rows(p.bc, j, -torch.nan_to_num(u_bc, nan=0.0, posinf=0.0, neginf=0.0))
     return cost
 
 

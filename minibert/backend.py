@@ -139,3 +139,13 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | os.PathLike,
     blob = save(plain, metadata=metadata)
     with atomic_write(path, "wb") as f:
         f.write(blob)
+
+
+def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """target[rows[k]] += values[k] for every k, repeated rows summed; returns `target`.
+
+    The sparse update of embedding-style SGD (word2vec, GloVe). `index_put_(accumulate=True)`
+    rather than `index_add_`: on the CPU the latter can cost milliseconds per call on small
+    batches when its threads compete for cores.
+    """
+    return target.index_put_((rows,), values, accumulate=True)

@@ -1,0 +1,203 @@
+"""`Word2Vec`: gensim's parameters and defaults, trained on the torch backend.
+
+    model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, negative=5)
+    model.wv.most_similar("king")
+
+What a torch backend adds: `batch_size` (examples per SGD step; 1 reproduces gensim's sequential
+updates), `device`, `exp_table` (gensim's table sigmoid, for exact comparisons) and `softmax`
+(the full softmax of the textbook formulas, for small vocabularies). Lesson: lessons/05-word2vec.md.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from minibert.backend import get_device, make_generator
+from minibert.vectors import KeyedVectors
+
+from . import train as T
+from .sampling import cum_table, exp_table, huffman
+from .vocab import finalize, sample_ints, scan
+
+
+def read_corpus_file(path) -> list[list[str]]:
+    """One sentence per line, words split on whitespace (gensim's LineSentence), strict UTF-8."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no corpus file at {path}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); convert it first") from None
+    out = []
+    for line in text.splitlines():
+        words = line.split()
+        for i in range(0, len(words), T.MAX_SENTENCE_LEN):
+            out.append(words[i:i + T.MAX_SENTENCE_LEN])
+    return out
+
+
+class Word2Vec:
+    def __init__(self, sentences=None, *, corpus_file=None, vector_size: int = 100, alpha: float = 0.025,
+                 window: int = 5, min_count: int = 5, max_vocab_size: int | None = None, sample: float = 1e-3,
+                 seed: int = 1, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0, negative: int = 5,
+                 ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5, shrink_windows: bool = True,
+                 max_final_vocab: int | None = None, batch_words: int = 10000, softmax: bool = False,
+                 batch_size: int = 1024, exp_table: bool = False, device=None, dtype=torch.float32,
+                 verbose: bool = False, workers: int | None = None):
+        if not (hs or negative or softmax):
+            raise ValueError("choose an output layer: hs=1, negative > 0, or softmax=True")
+        if vector_size < 1 or window < 1 or epochs < 0 or batch_size < 1:
+            raise ValueError("vector_size, window and batch_size must be >= 1, epochs >= 0")
+        self.vector_size, self.alpha, self.window, self.min_count = vector_size, alpha, window, min_count
+        self.max_vocab_size, self.sample, self.seed, self.min_alpha = max_vocab_size, sample, seed, min_alpha
+        self.sg, self.hs, self.negative, self.ns_exponent = sg, hs, negative, ns_exponent
+        self.cbow_mean, self.epochs, self.shrink_windows = cbow_mean, epochs, shrink_windows
+        self.max_final_vocab, self.batch_words, self.softmax = max_final_vocab, batch_words, softmax
+        self.batch_size, self.use_exp_table, self.verbose = batch_size, exp_table, verbose
+        self.device, self.dtype = get_device(device), dtype
+        self.epoch_losses: list[float] = []   # mean loss per example, one entry per epoch
+        self.epoch_examples: list[int] = []
+        if corpus_file is not None:
+            sentences = read_corpus_file(corpus_file)
+        if sentences is not None:
+            if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+                raise TypeError("sentences must be lists of words, not strings: split them first")
+            sentences = [list(s) for s in sentences]
+            self.build_vocab(sentences)
+            self.train(sentences)
+
+    # --- vocabulary and tables ------------------------------------------------------------------
+    def build_vocab(self, sentences) -> None:
+        counts, self.corpus_total_words, self.corpus_count = scan(sentences, self.max_vocab_size)
+        if self.corpus_total_words == 0:
+            raise ValueError("the corpus is empty: no words to learn from")
+        words, self.counts = finalize(counts, self.min_count, self.max_final_vocab)
+        V, d = len(words), self.vector_size
+        self.sample_int = sample_ints(self.counts, self.sample)
+        self.cum_table = cum_table(self.counts, self.ns_exponent) if self.negative else None
+        self.codes, self.points = huffman(self.counts) if self.hs else (None, None)
+        rng = np.random.default_rng(seed=self.seed)  # gensim >= 4: uniform in [-1/d, 1/d)
+        vectors = rng.random((V, d), dtype=np.float32)
+        vectors *= 2.0
+        vectors -= 1.0
+        vectors /= d
+        zeros = lambda n: torch.zeros(n, d, dtype=self.dtype, device=self.device)  # noqa: E731
+        self.weights = T.Weights(torch.as_tensor(vectors, dtype=self.dtype, device=self.device),
+                                 zeros(V) if self.negative else None, zeros(V) if self.hs else None,
+                                 zeros(V) if self.softmax else None)
+        self.index_to_key = words
+        self.key_to_index = {w: i for i, w in enumerate(words)}
+
+    @property
+    def wv(self) -> KeyedVectors:
+        return KeyedVectors(self.index_to_key, self.weights.input_vectors.detach().cpu().float().numpy())
+
+    # --- training ---------------------------------------------------------------------------------
+    def _alpha(self, epoch: int, progress: float) -> float:
+        a = self.alpha - (self.alpha - self.min_alpha) * (epoch + progress) / self.epochs
+        return max(self.min_alpha, a)
+
+    def _epoch_examples(self, sentences, epoch: int):
+        """Ids of the kept words, and (centre, context) position pairs with each pair's alpha."""
+        rng = np.random.default_rng([self.seed, epoch])
+        ids, sent, alphas = [], [], []
+        raw = [len(s) for s in sentences]
+        groups = T.jobs(sentences, raw, self.batch_words)
+        done = 0
+        for job in groups:
+            a = self._alpha(epoch, done / len(sentences))
+            for k in job:
+                row = np.array([self.key_to_index[w] for w in sentences[k][:T.MAX_SENTENCE_LEN]
+                                if w in self.key_to_index], dtype=np.int64)
+                if self.sample:
+                    row = row[self.sample_int[row] >= rng.integers(0, 2**32, len(row), dtype=np.uint64)]
+                ids.append(row)
+                sent.append(np.full(len(row), k))
+                alphas.append(np.full(len(row), a))
+            done += len(job)
+        ids, sent, alphas = np.concatenate(ids), np.concatenate(sent), np.concatenate(alphas)
+        reduce = rng.integers(0, self.window, len(ids)) if self.shrink_windows else np.zeros(len(ids), np.int64)
+        centre, context = T.window_pairs(ids, sent, self.window, reduce)
+        return ids, centre, context, alphas
+
+    def _targets(self, centre_ids: torch.Tensor, gen: torch.Generator):
+        """Output rows, labels and validity for each example's centre word."""
+        if self.hs:
+            if not hasattr(self, "_hs_tables"):
+                L = max(len(c) for c in self.codes)
+                pts = torch.zeros(len(self.codes), L, dtype=torch.long)
+                lab = torch.zeros(len(self.codes), L, dtype=self.dtype)
+                ok = torch.zeros(len(self.codes), L, dtype=torch.bool)
+                for i, (c, p) in enumerate(zip(self.codes, self.points)):
+                    pts[i, :len(p)] = torch.as_tensor(p)
+                    lab[i, :len(c)] = 1 - torch.as_tensor(c, dtype=self.dtype)
+                    ok[i, :len(c)] = True
+                self._hs_tables = (pts.to(self.device), lab.to(self.device), ok.to(self.device))
+            pts, lab, ok = self._hs_tables
+            yield self.weights.output_hs, pts[centre_ids], lab[centre_ids], ok[centre_ids]
+        if self.negative:
+            if not hasattr(self, "_cum"):
+                self._cum = torch.as_tensor(self.cum_table.astype(np.int64), device=self.device)
+            cum = self._cum
+            draws = torch.randint(0, int(cum[-1]), (len(centre_ids), self.negative), generator=gen, device=self.device)
+            noise = torch.searchsorted(cum, draws)                      # bisect_left, as gensim
+            targets = torch.cat([centre_ids[:, None], noise], 1)
+            labels = torch.zeros(targets.shape, dtype=self.dtype, device=self.device)
+            labels[:, 0] = 1
+            valid = torch.ones_like(targets, dtype=torch.bool)
+            valid[:, 1:] = noise != centre_ids[:, None]                 # a noise draw equal to the word is skipped
+            yield self.weights.output_ns, targets, labels, valid
+
+    def train(self, sentences, epochs: int | None = None) -> list[float]:
+        """Run the epochs; returns the mean loss per example of each (stops cleanly on Ctrl-C)."""
+        gen = make_generator(self.seed, self.device)
+        table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
+        try:
+            for epoch in range(self.epochs if epochs is None else epochs):
+                t0 = time.perf_counter()
+                loss, n = self._train_epoch(sentences, len(self.epoch_losses), gen, table)
+                self.epoch_losses.append(loss / max(1, n))
+                self.epoch_examples.append(n)
+                if self.verbose:
+                    print(f"epoch {len(self.epoch_losses)}: loss {self.epoch_losses[-1]:.4f} per example, "
+                          f"{self.corpus_total_words / (time.perf_counter() - t0):,.0f} words/s", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("training stopped; the vectors so far are kept", file=sys.stderr)
+        return self.epoch_losses
+
+    def _train_epoch(self, sentences, epoch, gen, table) -> tuple[float, int]:
+        ids, centre, context, alphas = self._epoch_examples(sentences, epoch)
+        dev = self.device
+        ids_t = torch.as_tensor(ids, device=dev)
+        if self.sg:   # one example per (centre, context) pair: the context word predicts the centre
+            inputs = ids_t[torch.as_tensor(context, device=dev)][:, None]
+            mask = torch.ones(inputs.shape, dtype=self.dtype, device=dev)
+            centres = ids_t[torch.as_tensor(centre, device=dev)]
+            alpha = torch.as_tensor(alphas[centre], dtype=self.dtype, device=dev)
+        else:         # one example per centre: its context words together predict it
+            starts = np.flatnonzero(np.r_[True, centre[1:] != centre[:-1]]) if len(centre) else np.zeros(0, int)
+            slot = np.arange(len(centre)) - np.repeat(starts, np.diff(np.r_[starts, len(centre)]))
+            grid = np.zeros((len(starts), 2 * self.window), dtype=np.int64)
+            has = np.zeros(grid.shape, dtype=bool)
+            row = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(centre)]))
+            grid[row, slot] = ids[context]
+            has[row, slot] = True
+            inputs = torch.as_tensor(grid, device=dev)
+            mask = torch.as_tensor(has, dtype=self.dtype, device=dev)
+            centres = ids_t[torch.as_tensor(centre[starts], device=dev)]
+            alpha = torch.as_tensor(alphas[centre[starts]], dtype=self.dtype, device=dev)
+        total = 0.0
+        for s in range(0, len(centres), self.batch_size):
+            b = slice(s, s + self.batch_size)
+            a = alpha[b][:, None]
+            if self.softmax:
+                total += T.softmax_step(self.weights, inputs[b], mask[b], centres[b], a, bool(self.cbow_mean)).item()
+            for output, targets, labels, valid in self._targets(centres[b], gen):
+                total += T.step(self.weights, inputs[b], mask[b], targets, labels, valid, a, output,
+                                bool(self.cbow_mean), table).item()
+        return total, len(centres)
