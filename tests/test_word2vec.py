@@ -135,7 +135,7 @@ def test_bad_input(tmp_path):
         Word2Vec([["a", "b", "c"]], min_count=5)
     with pytest.raises(ValueError, match="output layer"):
         Word2Vec([["a", "b"]], hs=0, negative=0)
-    with pytest.raises(TypeError, match="list of words"):
+    with pytest.raises(TypeError, match="lists of words"):
         Word2Vec(["a sentence as a string"], min_count=1)
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
