@@ -144,8 +144,10 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | os.PathLike,
 def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     """target[rows[k]] += values[k] for every k, repeated rows summed; returns `target`.
 
-    The sparse update of embedding-style SGD (word2vec, GloVe). `index_put_(accumulate=True)`
-    rather than `index_add_`: on the CPU the latter can cost milliseconds per call on small
-    batches when its threads compete for cores.
+    The sparse update of embedding-style SGD (word2vec, GloVe). Measured on 2 CPU cores:
+    `index_add_` is ~9x faster for thousands of rows, but its thread start-up costs ~15 us (and
+    milliseconds when cores are busy) for a handful, where `index_put_(accumulate=True)` takes 3 us.
     """
-    return target.index_put_((rows,), values, accumulate=True)
+    if rows.numel() < 256:
+        return target.index_put_((rows,), values, accumulate=True)
+    return target.index_add_(0, rows, values)
