@@ -99,7 +99,8 @@ class Word2Vec:
 
     # --- training ---------------------------------------------------------------------------------
     def _alpha(self, epoch: int, progress: float) -> float:
-        a = self.alpha - (self.alpha - self.min_alpha) * (epoch + progress) / self.epochs
+        """alpha falling linearly to min_alpha over this call's epochs, as gensim's schedule."""
+        a = self.alpha - (self.alpha - self.min_alpha) * (epoch + progress) / self._epochs_this_call
         return max(self.min_alpha, a)
 
     def _epoch_examples(self, sentences, epoch: int):
@@ -157,10 +158,11 @@ class Word2Vec:
         """Run the epochs; returns the mean loss per example of each (stops cleanly on Ctrl-C)."""
         gen = make_generator(self.seed, self.device)
         table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
+        self._epochs_this_call = max(1, self.epochs if epochs is None else epochs)
         try:
             for epoch in range(self.epochs if epochs is None else epochs):
                 t0 = time.perf_counter()
-                loss, n = self._train_epoch(sentences, len(self.epoch_losses), gen, table)
+                loss, n = self._train_epoch(sentences, epoch, gen, table)
                 self.epoch_losses.append(loss / max(1, n))
                 self.epoch_examples.append(n)
                 if self.verbose:

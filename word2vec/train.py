@@ -97,9 +97,9 @@ def step(w: Weights, inputs: torch.Tensor, input_mask: torch.Tensor, targets: to
     work = torch.einsum("bl,bld->bd", g, out)                       # (B, d)
     if not cbow_mean:
         work = work / count
-    scatter_add_rows(output, targets[use], (g[..., None] * h[:, None, :])[use])
-    keep = input_mask.bool()
-    scatter_add_rows(w.input_vectors, inputs[keep], work[:, None, :].expand(-1, inputs.shape[1], -1)[keep])
+    # every row is scattered (unused ones add zeros): cheaper than selecting them with a mask
+    scatter_add_rows(output, targets.flatten(), (g[..., None] * h[:, None, :]).flatten(0, 1))
+    scatter_add_rows(w.input_vectors, inputs.flatten(), (input_mask[..., None] * work[:, None, :]).flatten(0, 1))
     return loss
 
 
@@ -116,6 +116,5 @@ def softmax_step(w: Weights, inputs, input_mask, centre, alpha, cbow_mean=True) 
     if not cbow_mean:
         work = work / count
     w.output_softmax.add_(g.T @ h)
-    keep = input_mask.bool()
-    scatter_add_rows(w.input_vectors, inputs[keep], work[:, None, :].expand(-1, inputs.shape[1], -1)[keep])
+    scatter_add_rows(w.input_vectors, inputs.flatten(), (input_mask[..., None] * work[:, None, :]).flatten(0, 1))
     return loss
