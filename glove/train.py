@@ -64,25 +64,23 @@ def _denominator(acc: torch.Tensor, rows: torch.Tensor, sq: torch.Tensor) -> tor
 
 def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
                  eta: float, grad_clip: float) -> torch.Tensor:
-    """Update `p` in place for the records (i, j) of one batch; returns the batch's summed cost."""
+    """Update `p` in place for the records (i, j) of one batch; returns the batch's summed cost.
+
+    Written without data-dependent branches: a record the C tool skips gets a zero step.
+    """
     w, c = p.w[i], p.c[j]                                    # (B, d)
     diff = (w * c).sum(-1) + p.bw[i] + p.bc[j] - log_x       # (B,)
     fdiff = f * diff
     ok = torch.isfinite(diff) & torch.isfinite(fdiff)        # the C tool skips such records
-    if not bool(ok.all()):
-        i, j, w, c, diff, fdiff = i[ok], j[ok], w[ok], c[ok], diff[ok], fdiff[ok]
+    diff, fdiff = torch.where(ok, diff, 0.0), torch.where(ok, fdiff, 0.0)
     cost = (0.5 * fdiff * diff).sum()
     g_w = (fdiff[:, None] * c).clamp(-grad_clip, grad_clip) * eta
     g_c = (fdiff[:, None] * w).clamp(-grad_clip, grad_clip) * eta
     u_w = g_w / _denominator(p.gw, i, g_w * g_w)             # G is accumulated even when the
     u_c = g_c / _denominator(p.gc, j, g_c * g_c)             # step below is dropped, as in C
-    finite = torch.isfinite(u_w.sum(-1)) & torch.isfinite(u_c.sum(-1))
-    if bool(finite.all()):
-        scatter_add_rows(p.w, i, -u_w)
-        scatter_add_rows(p.c, j, -u_c)
-    else:
-        scatter_add_rows(p.w, i[finite], -u_w[finite])
-        scatter_add_rows(p.c, j[finite], -u_c[finite])
+    finite = (torch.isfinite(u_w.sum(-1)) & torch.isfinite(u_c.sum(-1)))[:, None]
+    scatter_add_rows(p.w, i, torch.where(finite, -u_w, 0.0))
+    scatter_add_rows(p.c, j, torch.where(finite, -u_c, 0.0))
     fsq = fdiff * fdiff
     u_bw = fdiff / _denominator(p.gbw, i, fsq)
     u_bc = fdiff / _denominator(p.gbc, j, fsq)

@@ -274,3 +274,38 @@ def test_existing_run_and_mismatched_vocab(small_corpus, tmp_path, minilm_dir):
     assert r.returncode == 2 and "vocabulary does not match" in r.stderr
     assert (out / "model.safetensors").read_bytes() == before  # nothing lost
     shutil.rmtree(out / "checkpoints")
+
+
+def test_wordpiece_vocabulary_trainer(documents, tmp_path):
+    """English: pieces with '##' that rebuild the words; Chinese: the characters themselves.
+    The vocabulary works in transformers' tokenizer the same as in ours."""
+    from transformers import BertTokenizer as HF
+
+    from minibert.pretraining.vocab_trainer import train_wordpiece
+
+    texts = [s for d in documents for s in d]
+    vocab = train_wordpiece(texts, vocab_size=2000)
+    assert vocab[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] and len(vocab) == 2000
+    assert len(set(vocab)) == len(vocab) and any(t.startswith("##") for t in vocab)
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    ours, theirs = BertTokenizer(tmp_path / "vocab.txt"), HF(vocab=str(tmp_path / "vocab.txt"))
+    for text in texts[:300]:
+        assert ours(text)["input_ids"] == theirs(text)["input_ids"]
+    assert ours.tokenize("anarchism")[0] != "[UNK]"
+    chinese = train_wordpiece(["我是一个人工智能模型。", "人工智能很有用。"], vocab_size=50, min_frequency=1)
+    assert set("我是一个人工智能模型很有用") <= set(chinese)
+    assert not any(len(t) > 1 and not t.startswith(("[", "##")) and not t.isascii() for t in chinese)
+
+
+def test_static_and_dynamic_masking(documents, tok):
+    """Static: dupe_factor masked copies made once, the same in every epoch. Dynamic: new masks
+    for every epoch."""
+    def epoch(data, e):
+        n = len(data.pairs)
+        return sorted(tuple(data.example(e * n + k).input_ids) for k in range(n))
+
+    static = PretrainingData(documents, tok, DataConfig(max_seq_length=64, masking="static", dupe_factor=2), seed=0)
+    dynamic = PretrainingData(documents, tok, DataConfig(max_seq_length=64), seed=0)
+    assert len(static.pairs) > 1.5 * len(dynamic.pairs)   # two passes of pair creation
+    assert epoch(static, 0) == epoch(static, 1)
+    assert epoch(dynamic, 0) != epoch(dynamic, 1)
