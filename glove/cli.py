@@ -42,11 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(model.vocab)} words, {len(model.values)} co-occurrence records, "
                   f"{time.perf_counter() - t0:.1f}s; vectors in {args.output}")
         else:
-            from minibert.vectors import KeyedVectors
+            from minibert.vectors import print_neighbours
 
-            wv = KeyedVectors.load_word2vec_format(args.vectors, no_header=args.no_header)
-            for word in args.words:
-                print(word + ": " + ", ".join(f"{w} {s:.3f}" for w, s in wv.most_similar(word, topn=args.topn)))
+            print_neighbours(args.vectors, args.words, args.topn, no_header=args.no_header)
         return 0
     except (ValueError, KeyError, FileNotFoundError) as e:
         print(f"glove: error: {e}", file=sys.stderr)

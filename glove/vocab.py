@@ -11,20 +11,15 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
+
+from minibert.backend import read_text
 
 UNK = "<unk>"
 
 
 def read_corpus(path: str | os.PathLike) -> list[list[str]]:
     """A text file -> one token list per line, split as the C tools split (space, tab)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no corpus file at {path}")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text (byte {e.start}): convert it first") from None
+    text = read_text(path, "corpus file")
     return [line.replace("\r", "").replace("\t", " ").split(" ") for line in text.split("\n")]
 
 

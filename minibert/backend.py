@@ -141,6 +141,25 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | os.PathLike,
         f.write(blob)
 
 
+def read_text(path: str | os.PathLike, what: str = "text file") -> str:
+    """A UTF-8 text file (gzip-compressed if it ends in .gz), with a clear error for a missing,
+    binary or non-UTF-8 file."""
+    import gzip
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}")
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    if b"\x00" in data[:65536]:
+        raise ValueError(f"{path} looks binary (it holds NUL bytes); give a UTF-8 {what}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); convert it first") from None
+
+
 def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     """target[rows[k]] += values[k] for every k, repeated rows summed; returns `target`.
 

@@ -263,3 +263,10 @@ class KeyedVectors:
         if vectors is None:
             raise ValueError(f"{path} holds no vectors")
         return cls(words, vectors)
+
+
+def print_neighbours(path, words: list[str], topn: int = 10, binary: bool = False, no_header: bool = False) -> None:
+    """What the `word2vec similar` and `glove similar` commands print: each word's nearest words."""
+    wv = KeyedVectors.load_word2vec_format(path, binary=binary, no_header=no_header)
+    for word in words:
+        print(word + ": " + ", ".join(f"{w} {x:.3f}" for w, x in wv.most_similar(word, topn=topn)))

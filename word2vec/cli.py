@@ -41,11 +41,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(model.index_to_key)} words, {model.corpus_total_words} tokens, "
                   f"{time.perf_counter() - t0:.1f}s; vectors in {args.output}")
         else:
-            from minibert.vectors import KeyedVectors
+            from minibert.vectors import print_neighbours
 
-            wv = KeyedVectors.load_word2vec_format(args.vectors, binary=args.binary)
-            for word in args.words:
-                print(word + ": " + ", ".join(f"{w} {x:.3f}" for w, x in wv.most_similar(word, topn=args.topn)))
+            print_neighbours(args.vectors, args.words, args.topn, binary=args.binary)
         return 0
     except (ValueError, KeyError, FileNotFoundError) as e:
         print(f"word2vec: error: {e}", file=sys.stderr)

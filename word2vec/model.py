@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from minibert.backend import get_device, make_generator
+from minibert.backend import get_device, make_generator, read_text
 from minibert.vectors import KeyedVectors
 
 from . import train as T
@@ -26,13 +25,7 @@ from .vocab import finalize, sample_ints, scan
 
 def read_corpus_file(path) -> list[list[str]]:
     """One sentence per line, words split on whitespace (gensim's LineSentence), strict UTF-8."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no corpus file at {path}")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); convert it first") from None
+    text = read_text(path, "corpus file")
     out = []
     for line in text.splitlines():
         words = line.split()

@@ -6,10 +6,11 @@ document per paragraph. A folder is read file by file (sorted). Lesson: lessons/
 """
 from __future__ import annotations
 
-import gzip
 import os
 import re
 from pathlib import Path
+
+from ..backend import read_text
 
 # A sentence ends at . ! ? (maybe with a closing quote or bracket) before whitespace and an
 # upper-case letter, digit or opening quote; a CJK full stop, ！ or ？ ends one anywhere.
@@ -19,18 +20,6 @@ _SENTENCE_END = re.compile(r"([.!?][\"'”’)\]]?)\s+(?=[\"“‘(\[]?[A-Z0-9])
 def split_sentences(text: str) -> list[str]:
     marked = _SENTENCE_END.sub(lambda m: (m.group(1) or m.group(2)) + "\n", text)
     return [s.strip() for s in marked.split("\n") if s.strip()]
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    if b"\x00" in data[:65536]:
-        raise ValueError(f"{path} looks binary (it holds NUL bytes); give a UTF-8 text file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); convert it first") from None
 
 
 def _documents_of(text: str) -> list[list[str]]:
@@ -60,7 +49,7 @@ def read_documents(path: str | os.PathLike) -> list[list[str]]:
         files = [path]
     else:
         raise FileNotFoundError(f"no corpus at {path}")
-    documents = [doc for f in files for doc in _documents_of(_read_text(f)) if doc]
+    documents = [doc for f in files for doc in _documents_of(read_text(f, "corpus file")) if doc]
     if not documents:
         raise ValueError(f"the corpus at {path} is empty: no sentences found")
     return documents
