@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     for flag, kind, default in (("--vector-size", int, 50), ("--window-size", int, 15), ("--min-count", int, 5),
                                 ("--epochs", int, 25), ("--x-max", float, 100.0), ("--alpha", float, 0.75),
                                 ("--eta", float, 0.05), ("--seed", int, 1), ("--model", int, 2),
-                                ("--batch-size", int, 4096)):
+                                ("--threads", int, None)):
         t.add_argument(flag, type=kind, default=default)
+    t.add_argument("--batch-size", type=int, help="torch mini-batches of this many records (default: one "
+                   "record at a time, compiled, on a CPU; 4096 on a GPU)")
+    t.add_argument("--dtype", default="float64", help="float64 as the C tool computes, or float32 (faster)")
     t.add_argument("--asymmetric", action="store_true", help="left context only (C: -symmetric 0)")
     t.add_argument("--no-header", action="store_true", help="write GloVe's headerless text format")
     s = sub.add_parser("similar", help="nearest neighbours in a vectors file")
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             model = GloVe(corpus_file=args.corpus, vector_size=args.vector_size, window_size=args.window_size,
                           symmetric=not args.asymmetric, min_count=args.min_count, epochs=args.epochs,
                           x_max=args.x_max, alpha=args.alpha, eta=args.eta, seed=args.seed, model=args.model,
-                          batch_size=args.batch_size, verbose=True)
+                          batch_size=args.batch_size, threads=args.threads, dtype=args.dtype, verbose=True)
             model.wv.save_word2vec_format(args.output, write_header=not args.no_header)
             print(f"{len(model.vocab)} words, {len(model.values)} co-occurrence records, "
                   f"{time.perf_counter() - t0:.1f}s; vectors in {args.output}")

@@ -35,8 +35,9 @@ class Params:
         """From the C tool's flat array of shape (2V, d+1): word rows then context rows, bias last."""
         V = W.shape[0] // 2
         G = torch.ones_like(W) if gradsq is None else gradsq
-        return cls(W[:V, :-1].clone(), W[V:, :-1].clone(), W[:V, -1].clone(), W[V:, -1].clone(),
-                   G[:V, :-1].clone(), G[V:, :-1].clone(), G[:V, -1].clone(), G[V:, -1].clone())
+        part = lambda t: t.clone(memory_format=torch.contiguous_format)  # noqa: E731
+        return cls(part(W[:V, :-1]), part(W[V:, :-1]), part(W[:V, -1]), part(W[V:, -1]),
+                   part(G[:V, :-1]), part(G[V:, :-1]), part(G[:V, -1]), part(G[V:, -1]))
 
     def to_c_layout(self) -> tuple[torch.Tensor, torch.Tensor]:
         W = torch.cat([torch.cat([self.w, self.bw[:, None]], 1), torch.cat([self.c, self.bc[:, None]], 1)])
@@ -90,12 +91,20 @@ def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tenso
 
 
 def train_epoch(p: Params, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, *, x_max: float,
-                alpha: float, eta: float, grad_clip: float, batch_size: int,
-                generator: torch.Generator | None = None) -> float:
-    """One pass over the records (shuffled when a generator is given); the mean cost per record."""
+                alpha: float, eta: float, grad_clip: float, batch_size: int | None,
+                generator: torch.Generator | None = None, threads: int = 1) -> float:
+    """One pass over the records (shuffled when a generator is given); the mean cost per record.
+
+    batch_size=None runs the compiled one-record-at-a-time loop (`loop.py`, CPU, `threads` at
+    once); an integer runs mini-batches of that many records on the parameters' device.
+    """
     order = torch.randperm(len(rows), generator=generator, device=generator.device) \
         if generator is not None else torch.arange(len(rows), device=rows.device)
     log_x, f = values.log(), weighting(values, x_max, alpha)
+    if batch_size is None:
+        from .loop import train_epoch_loop
+        total = train_epoch_loop(p, rows, cols, log_x, f, order, eta=eta, grad_clip=grad_clip, threads=threads)
+        return total / max(1, len(rows))
     total = torch.zeros((), dtype=values.dtype, device=values.device)
     for start in range(0, len(order), batch_size):
         b = order[start:start + batch_size]

@@ -170,3 +170,30 @@ def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Ten
     if rows.numel() < 256:
         return target.index_put_((rows,), values, accumulate=True)
     return target.index_add_(0, rows, values)
+
+
+# LLVM's fast-math flags minus 'nnan' and 'ninf': the loops below test for NaN and infinity
+# (as the C tools do), which those two flags would let the compiler delete.
+_FASTMATH = {"contract", "arcp", "afn", "reassoc", "nsz"}
+
+
+def jit(fn):
+    """Compile a plain-Python loop over numpy arrays to machine code with numba (cached on disk).
+
+    The CPU fast path of word2vec and GloVe: their reference tools update one example at a time,
+    which eager torch cannot do quickly. The compiled loop releases the GIL, so `run_threads` can
+    run several at once on shared arrays, without locks, as gensim and the C tools do ("Hogwild").
+    """
+    import numba
+
+    return numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")(fn)
+
+
+def run_threads(fn, jobs: list[tuple]) -> list:
+    """fn(*job) for each job, one thread per job (fn releases the GIL); the results in job order."""
+    if len(jobs) == 1:
+        return [fn(*jobs[0])]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(lambda job: fn(*job), jobs))
