@@ -19,8 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     for flag, kind, default in (("--vector-size", int, 100), ("--window", int, 5), ("--min-count", int, 5),
                                 ("--sample", float, 1e-3), ("--sg", int, 0), ("--hs", int, 0),
                                 ("--negative", int, 5), ("--alpha", float, 0.025), ("--epochs", int, 5),
-                                ("--seed", int, 1), ("--batch-size", int, 1024)):
+                                ("--seed", int, 1), ("--workers", int, None)):
         t.add_argument(flag, type=kind, default=default)
+    t.add_argument("--batch-size", type=int, help="torch mini-batches of this many examples (default: one "
+                   "example at a time, compiled, on a CPU; 1024 on a GPU)")
     t.add_argument("--binary", action="store_true")
     s = sub.add_parser("similar", help="nearest neighbours in a vectors file")
     s.add_argument("vectors")
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             model = Word2Vec(corpus_file=args.corpus, vector_size=args.vector_size, window=args.window,
                              min_count=args.min_count, sample=args.sample, sg=args.sg, hs=args.hs,
                              negative=args.negative, alpha=args.alpha, epochs=args.epochs, seed=args.seed,
-                             batch_size=args.batch_size, verbose=True)
+                             batch_size=args.batch_size, workers=args.workers, verbose=True)
             model.wv.save_word2vec_format(args.output, binary=args.binary)
             print(f"{len(model.index_to_key)} words, {model.corpus_total_words} tokens, "
                   f"{time.perf_counter() - t0:.1f}s; vectors in {args.output}")

@@ -3,19 +3,22 @@
     model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, negative=5)
     model.wv.most_similar("king")
 
-What a torch backend adds: `batch_size` (examples per SGD step; 1 reproduces gensim's sequential
-updates), `device`, `exp_table` (gensim's table sigmoid, for exact comparisons) and `softmax`
-(the full softmax of the textbook formulas, for small vocabularies). Lesson: lessons/05-word2vec.md.
+On a CPU, examples are applied one at a time by the compiled loop (`loop.py`), `workers` threads
+at once, as gensim does. What a torch backend adds: `batch_size` (examples per torch SGD step, on
+any device; 1 reproduces gensim's sequential updates; 1024 on a GPU when not given), `device`,
+`exp_table` (gensim's table sigmoid, for exact comparisons) and `softmax` (the full softmax of the
+textbook formulas, for small vocabularies; always on torch). Lesson: lessons/05-word2vec.md.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import numpy as np
 import torch
 
-from minibert.backend import get_device, make_generator, read_text
+from minibert.backend import get_device, get_dtype, make_generator, read_text
 from minibert.vectors import KeyedVectors
 
 from . import train as T
@@ -40,19 +43,24 @@ class Word2Vec:
                  seed: int = 1, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0, negative: int = 5,
                  ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5, shrink_windows: bool = True,
                  max_final_vocab: int | None = None, batch_words: int = 10000, softmax: bool = False,
-                 batch_size: int = 1024, exp_table: bool = False, device=None, dtype=torch.float32,
+                 batch_size: int | None = None, exp_table: bool = False, device=None, dtype=torch.float32,
                  verbose: bool = False, workers: int | None = None):
         if not (hs or negative or softmax):
             raise ValueError("choose an output layer: hs=1, negative > 0, or softmax=True")
-        if vector_size < 1 or window < 1 or epochs < 0 or batch_size < 1:
+        if vector_size < 1 or window < 1 or epochs < 0 or (batch_size is not None and batch_size < 1):
             raise ValueError("vector_size, window and batch_size must be >= 1, epochs >= 0")
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
         self.vector_size, self.alpha, self.window, self.min_count = vector_size, alpha, window, min_count
         self.max_vocab_size, self.sample, self.seed, self.min_alpha = max_vocab_size, sample, seed, min_alpha
         self.sg, self.hs, self.negative, self.ns_exponent = sg, hs, negative, ns_exponent
         self.cbow_mean, self.epochs, self.shrink_windows = cbow_mean, epochs, shrink_windows
         self.max_final_vocab, self.batch_words, self.softmax = max_final_vocab, batch_words, softmax
-        self.batch_size, self.use_exp_table, self.verbose = batch_size, exp_table, verbose
-        self.device, self.dtype = get_device(device), dtype
+        self.use_exp_table, self.verbose = exp_table, verbose
+        self.device, self.dtype = get_device(device), get_dtype(dtype)
+        if batch_size is None and (self.device.type != "cpu" or softmax or self.dtype != torch.float32):
+            batch_size = 1024   # the compiled loop is for float32 on CPUs, without the full softmax
+        self.batch_size, self.workers = batch_size, workers or min(3, os.cpu_count() or 1)
         self.epoch_losses: list[float] = []   # mean loss per example, one entry per epoch
         self.epoch_examples: list[int] = []
         if corpus_file is not None:
@@ -96,28 +104,29 @@ class Word2Vec:
         a = self.alpha - (self.alpha - self.min_alpha) * (epoch + progress) / self._epochs_this_call
         return max(self.min_alpha, a)
 
-    def _epoch_examples(self, sentences, epoch: int):
-        """Ids of the kept words, and (centre, context) position pairs with each pair's alpha."""
+    def _prepare(self, sentences) -> None:
+        """Once per `train` call: each sentence's vocabulary ids, flat, and gensim's jobs."""
+        rows = [np.array([self.key_to_index[w] for w in s[:T.MAX_SENTENCE_LEN] if w in self.key_to_index],
+                         dtype=np.int64) for s in sentences]
+        self._ids = np.concatenate(rows) if rows else np.zeros(0, np.int64)     # (N,)
+        self._sentence_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        groups = T.jobs(sentences, [len(s) for s in sentences], self.batch_words)
+        self._job_starts = np.cumsum([0] + [len(g) for g in groups])              # (J+1,) sentence offsets
+
+    def _epoch_words(self, epoch: int):
+        """The words kept by subsampling this epoch, each sentence's offsets among them, each word's
+        window reduction, and each job's learning rate (gensim's linear decay, per job)."""
         rng = np.random.default_rng([self.seed, epoch])
-        ids, sent, alphas = [], [], []
-        raw = [len(s) for s in sentences]
-        groups = T.jobs(sentences, raw, self.batch_words)
-        done = 0
-        for job in groups:
-            a = self._alpha(epoch, done / len(sentences))
-            for k in job:
-                row = np.array([self.key_to_index[w] for w in sentences[k][:T.MAX_SENTENCE_LEN]
-                                if w in self.key_to_index], dtype=np.int64)
-                if self.sample:
-                    row = row[self.sample_int[row] >= rng.integers(0, 2**32, len(row), dtype=np.uint64)]
-                ids.append(row)
-                sent.append(np.full(len(row), k))
-                alphas.append(np.full(len(row), a))
-            done += len(job)
-        ids, sent, alphas = np.concatenate(ids), np.concatenate(sent), np.concatenate(alphas)
+        keep = np.ones(len(self._ids), dtype=bool)
+        if self.sample:
+            keep = self.sample_int[self._ids] >= rng.integers(0, 2**32, len(self._ids), dtype=np.uint64)
+        ids = self._ids[keep]
+        n_sentences = len(self._job_starts) and self._job_starts[-1]
+        starts = np.zeros(n_sentences + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._sentence_of[keep], minlength=n_sentences), out=starts[1:])
         reduce = rng.integers(0, self.window, len(ids)) if self.shrink_windows else np.zeros(len(ids), np.int64)
-        centre, context = T.window_pairs(ids, sent, self.window, reduce)
-        return ids, centre, context, alphas
+        job_alpha = np.array([self._alpha(epoch, s / max(1, n_sentences)) for s in self._job_starts[:-1]])
+        return ids, starts, reduce, job_alpha, rng
 
     def _targets(self, centre_ids: torch.Tensor, gen: torch.Generator):
         """Output rows, labels and validity for each example's centre word."""
@@ -152,10 +161,14 @@ class Word2Vec:
         gen = make_generator(self.seed, self.device)
         table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
         self._epochs_this_call = max(1, self.epochs if epochs is None else epochs)
+        self._prepare(sentences)
         try:
             for epoch in range(self.epochs if epochs is None else epochs):
                 t0 = time.perf_counter()
-                loss, n = self._train_epoch(sentences, epoch, gen, table)
+                if self.batch_size is None:
+                    loss, n = self._train_epoch_loop(epoch)
+                else:
+                    loss, n = self._train_epoch(epoch, gen, table)
                 self.epoch_losses.append(loss / max(1, n))
                 self.epoch_examples.append(n)
                 if self.verbose:
@@ -165,8 +178,36 @@ class Word2Vec:
             print("training stopped; the vectors so far are kept", file=sys.stderr)
         return self.epoch_losses
 
-    def _train_epoch(self, sentences, epoch, gen, table) -> tuple[float, int]:
-        ids, centre, context, alphas = self._epoch_examples(sentences, epoch)
+    def _train_epoch_loop(self, epoch) -> tuple[float, int]:
+        """The compiled loop (`loop.py`): one example at a time, `workers` threads, as gensim."""
+        from .loop import train_epoch_loop
+
+        ids, starts, reduce, job_alpha, rng = self._epoch_words(epoch)
+        w, V, d = self.weights, len(self.index_to_key), self.vector_size
+        if not hasattr(self, "_loop_tables"):
+            L = max(len(c) for c in self.codes) if self.hs else 0
+            points, codes = np.zeros((V, L), np.int64), np.zeros((V, L), np.uint8)
+            for i, (c, p) in enumerate(zip(self.codes or [], self.points or [])):
+                points[i, :len(p)], codes[i, :len(c)] = p, c
+            self._loop_tables = dict(
+                points=points, codes=codes, code_lens=np.array([len(c) for c in self.codes or []] or [0]),
+                cum_table=(self.cum_table if self.negative else np.ones(1)).astype(np.int64),
+                table=exp_table() if self.use_exp_table else np.zeros(0, np.float32), negative=int(self.negative))
+        empty = np.zeros((0, d), np.float32)
+        arrays = dict(self._loop_tables, input=w.input_vectors.numpy(),
+                      output_hs=w.output_hs.numpy() if self.hs else empty,
+                      output_ns=w.output_ns.numpy() if self.negative else empty)
+        seeds = rng.integers(0, 2**48, len(job_alpha), dtype=np.uint64)
+        return train_epoch_loop(arrays, ids, starts, reduce, self._job_starts, job_alpha.astype(np.float32), seeds,
+                                sg=bool(self.sg), window=self.window, cbow_mean=bool(self.cbow_mean),
+                                workers=self.workers)
+
+    def _train_epoch(self, epoch, gen, table) -> tuple[float, int]:
+        """Torch mini-batches of `batch_size` examples, on any device."""
+        ids, starts, reduce, job_alpha, _ = self._epoch_words(epoch)
+        sent = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+        alphas = np.repeat(job_alpha, np.diff(starts[self._job_starts]))
+        centre, context = T.window_pairs(ids, sent, self.window, reduce)
         dev = self.device
         ids_t = torch.as_tensor(ids, device=dev)
         if self.sg:   # one example per (centre, context) pair: the context word predicts the centre

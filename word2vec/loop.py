@@ -1,0 +1,153 @@
+"""word2vec one example at a time, compiled: gensim's inner loop, for CPUs.
+
+The same rule as `train.step` with one example per step (tests hold it equal to gensim's and to
+torch's batch of one), written as `word2vec_inner.pyx` writes it: walk each sentence, for each
+centre word its (shrunk) window, and for each example the binary logistic terms of the output
+layer — the Huffman path's turns (hierarchical softmax), then the word against `negative` noise
+words drawn with gensim's linear congruential generator. `numba` compiles it (see
+`minibert.backend.jit`); `workers` copies take gensim's jobs in turn and share the vectors without
+locks, as gensim's threads do. Lesson: lessons/05-word2vec.md.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minibert.backend import jit, run_threads
+
+MAX_EXP = 6.0
+TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), integer division
+LCG_MUL = np.uint64(25214903917)  # gensim's / the C tool's random numbers: r ← (r·MUL + 11) mod 2^48
+LCG_ADD = np.uint64(11)
+LCG_MASK = np.uint64(2**48 - 1)
+SHIFT = np.uint64(16)
+
+
+@jit
+def logistic_term(h, work, out, label, alpha, table):
+    """One binary term: σ(out·h) should be `label` (1 or 0). Adds g·out to `work` (the input's
+    update, applied later) and g·h to `out`, g = (label − σ)·alpha. Returns −log σ(±out·h)."""
+    f_dot = h[0] * out[0]
+    for b in range(1, len(h)):
+        f_dot += h[b] * out[b]
+    e = math.exp(-abs(f_dot))                                  # one exponential serves both:
+    x = -f_dot if label > 0.5 else f_dot
+    loss = max(x, 0.0) + math.log1p(e)                         # −log σ(±f) = softplus(∓f), stably
+    if len(table) > 0:                                         # the C table: terms past ±6 are skipped
+        if f_dot <= -MAX_EXP or f_dot >= MAX_EXP:
+            return loss
+        f = table[int((f_dot + MAX_EXP) * TABLE_SCALE)]
+    else:
+        f = 1 / (1 + e) if f_dot >= 0 else e / (1 + e)        # σ(f)
+    g = np.float32((label - f) * alpha)                        # float32, as gensim: the loops stay float32
+    for b in range(len(h)):
+        work[b] += g * out[b]
+        out[b] += g * h[b]
+    return loss
+
+
+@jit
+def bisect_left(table, x):
+    """The first index whose entry is >= x (the table is sorted): draws word i with probability
+    (table[i] − table[i−1]) / table[−1], as gensim's noise sampler."""
+    lo, hi = 0, len(table)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if table[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def output_layer(h, work, word, alpha, use_hs, output_hs, points, codes, code_lens, output_ns, negative,
+                 cum_table, next_random, table):
+    """Every term of one output layer for the target `word` into `work` (zeroed first): its Huffman
+    path's turns if `use_hs`, else the word and `negative` noise draws. Returns (loss, next_random)."""
+    work[:] = 0.0
+    loss = 0.0
+    if use_hs:
+        for p in range(code_lens[word]):
+            label = np.float32(1.0) - np.float32(codes[word, p])   # turn 0 is label 1, as gensim
+            loss += logistic_term(h, work, output_hs[points[word, p]], label, alpha, table)
+        return loss, next_random
+    loss += logistic_term(h, work, output_ns[word], np.float32(1.0), alpha, table)
+    for _ in range(negative):
+        draw = np.int64((next_random >> SHIFT) % np.uint64(cum_table[-1]))
+        noise = bisect_left(cum_table, draw)
+        next_random = (next_random * LCG_MUL + LCG_ADD) & LCG_MASK
+        if noise != word:                                      # drawing the word itself: no term
+            loss += logistic_term(h, work, output_ns[noise], np.float32(0.0), alpha, table)
+    return loss, next_random
+
+
+@jit
+def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, negative, cum_table, table,
+               ids, sentence_starts, reduce, job_starts, job_alpha, job_seed, my_jobs, sg, window, cbow_mean):
+    """Train on the jobs `my_jobs`. ids (N,) the kept words; sentence s is ids[sentence_starts[s]:
+    sentence_starts[s+1]]; job k is sentences job_starts[k]..job_starts[k+1]-1, with learning rate
+    job_alpha[k] and random seed job_seed[k]. Returns (summed loss, number of examples)."""
+    d = input_vectors.shape[1]
+    h = np.empty(d, input_vectors.dtype)                      # (d,) the hidden layer (CBOW)
+    work = np.empty(d, input_vectors.dtype)                   # (d,) the input side's pending update
+    loss, examples = 0.0, 0
+    use_hs = len(output_hs) > 0
+    layers = int(use_hs) + int(negative > 0)                 # hierarchical softmax first, as gensim
+    for job in my_jobs:
+        alpha, next_random = job_alpha[job], job_seed[job]
+        for s in range(job_starts[job], job_starts[job + 1]):
+            lo, hi = sentence_starts[s], sentence_starts[s + 1]
+            for i in range(lo, hi):
+                a, b = max(lo, i - window + reduce[i]), min(hi, i + window + 1 - reduce[i])
+                if sg:      # each context word's input vector predicts the centre word, in turn
+                    for j in range(a, b):
+                        if j == i:
+                            continue
+                        row = input_vectors[ids[j]]
+                        for layer in range(layers):
+                            term, next_random = output_layer(row, work, ids[i], alpha, layer == 0 and use_hs,
+                                                             output_hs, points, codes,
+                                                             code_lens, output_ns, negative, cum_table,
+                                                             next_random, table)
+                            loss += term
+                            row += work
+                        examples += 1
+                elif b - a > 1:   # CBOW: the context words together predict the centre word
+                    scale = np.float32(1.0) / np.float32(b - a - 1)
+                    for layer in range(layers):
+                        h[:] = 0.0
+                        for m in range(a, b):
+                            if m != i:
+                                h += input_vectors[ids[m]]
+                        if cbow_mean:
+                            h *= scale
+                        term, next_random = output_layer(h, work, ids[i], alpha, layer == 0 and use_hs,
+                                                         output_hs, points, codes,
+                                                         code_lens, output_ns, negative, cum_table,
+                                                         next_random, table)
+                        loss += term
+                        if not cbow_mean:
+                            work *= scale                     # gensim's rule, not the gradient
+                        for m in range(a, b):
+                            if m != i:
+                                input_vectors[ids[m]] += work
+                    examples += 1
+    return loss, examples
+
+
+def train_epoch_loop(arrays: dict, ids: np.ndarray, sentence_starts: np.ndarray, reduce: np.ndarray,
+                     job_starts: np.ndarray, job_alpha: np.ndarray, job_seed: np.ndarray, *, sg: bool,
+                     window: int, cbow_mean: bool, workers: int) -> tuple[float, int]:
+    """One epoch: job k goes to worker k mod `workers`, the workers run at once. `arrays` holds the
+    numpy views (shared memory) of the weights and tables. Returns (summed loss, examples)."""
+    n_jobs = len(job_alpha)
+    jobs = []
+    for w in range(max(1, min(workers, n_jobs))):
+        jobs.append((arrays["input"], arrays["output_hs"], arrays["points"], arrays["codes"], arrays["code_lens"],
+                     arrays["output_ns"], arrays["negative"], arrays["cum_table"], arrays["table"],
+                     ids, sentence_starts, reduce, job_starts, job_alpha, job_seed,
+                     np.arange(w, n_jobs, workers), sg, window, cbow_mean))
+    results = run_threads(train_jobs, jobs)
+    return sum(r[0] for r in results), sum(r[1] for r in results)
