@@ -93,6 +93,8 @@ class Word2Vec:
                                  zeros(V) if self.softmax else None)
         self.index_to_key = words
         self.key_to_index = {w: i for i, w in enumerate(words)}
+        for table in ("_loop_tables", "_hs_tables", "_cum"):   # built from the vocabulary on first use
+            self.__dict__.pop(table, None)
 
     @property
     def wv(self) -> KeyedVectors:
@@ -121,7 +123,7 @@ class Word2Vec:
         if self.sample:
             keep = self.sample_int[self._ids] >= rng.integers(0, 2**32, len(self._ids), dtype=np.uint64)
         ids = self._ids[keep]
-        n_sentences = len(self._job_starts) and self._job_starts[-1]
+        n_sentences = int(self._job_starts[-1])
         starts = np.zeros(n_sentences + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._sentence_of[keep], minlength=n_sentences), out=starts[1:])
         reduce = rng.integers(0, self.window, len(ids)) if self.shrink_windows else np.zeros(len(ids), np.int64)
