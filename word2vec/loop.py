@@ -48,6 +48,14 @@ def logistic_term(h, work, out, label, alpha, table):
 
 
 @jit
+def axpy(a, x, y):
+    """y += a·x over (d,) vectors, as gensim's our_saxpy (a written-out loop: numba's array
+    expressions cost more than the arithmetic on vectors this short)."""
+    for b in range(len(y)):
+        y[b] += a * x[b]
+
+
+@jit
 def bisect_left(table, x):
     """The first index whose entry is >= x (the table is sorted): draws word i with probability
     (table[i] − table[i−1]) / table[−1], as gensim's noise sampler."""
@@ -66,7 +74,8 @@ def output_layer(h, work, word, alpha, use_hs, output_hs, points, codes, code_le
                  cum_table, next_random, table):
     """Every term of one output layer for the target `word` into `work` (zeroed first): its Huffman
     path's turns if `use_hs`, else the word and `negative` noise draws. Returns (loss, next_random)."""
-    work[:] = 0.0
+    for b in range(len(work)):
+        work[b] = 0.0
     loss = 0.0
     if use_hs:
         for p in range(code_lens[word]):
@@ -92,7 +101,7 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
     d = input_vectors.shape[1]
     h = np.empty(d, input_vectors.dtype)                      # (d,) the hidden layer (CBOW)
     work = np.empty(d, input_vectors.dtype)                   # (d,) the input side's pending update
-    loss, examples = 0.0, 0
+    loss, examples, one = 0.0, 0, np.float32(1.0)
     use_hs = len(output_hs) > 0
     layers = int(use_hs) + int(negative > 0)                 # hierarchical softmax first, as gensim
     for job in my_jobs:
@@ -112,27 +121,30 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                                                              code_lens, output_ns, negative, cum_table,
                                                              next_random, table)
                             loss += term
-                            row += work
+                            axpy(one, work, row)
                         examples += 1
                 elif b - a > 1:   # CBOW: the context words together predict the centre word
                     scale = np.float32(1.0) / np.float32(b - a - 1)
                     for layer in range(layers):
-                        h[:] = 0.0
+                        for c in range(d):
+                            h[c] = 0.0
                         for m in range(a, b):
                             if m != i:
-                                h += input_vectors[ids[m]]
+                                axpy(one, input_vectors[ids[m]], h)
                         if cbow_mean:
-                            h *= scale
+                            for c in range(d):
+                                h[c] *= scale
                         term, next_random = output_layer(h, work, ids[i], alpha, layer == 0 and use_hs,
                                                          output_hs, points, codes,
                                                          code_lens, output_ns, negative, cum_table,
                                                          next_random, table)
                         loss += term
                         if not cbow_mean:
-                            work *= scale                     # gensim's rule, not the gradient
+                            for c in range(d):
+                                work[c] *= scale              # gensim's rule, not the gradient
                         for m in range(a, b):
                             if m != i:
-                                input_vectors[ids[m]] += work
+                                axpy(one, work, input_vectors[ids[m]])
                     examples += 1
     return loss, examples
 
