@@ -11,14 +11,13 @@ thread and its record order, it is reproduced to 1e-9); `dtype="float32"` is ~1.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import numpy as np
 import torch
 
-from minibert.backend import get_device, get_dtype, make_generator
+from minibert.backend import cpu_count, get_device, get_dtype, make_generator
 from minibert.vectors import KeyedVectors
 
 from .cooccur import cooccurrence
@@ -44,9 +43,9 @@ class GloVe:
         self.x_max, self.alpha, self.eta, self.epochs, self.grad_clip = x_max, alpha, eta, epochs, grad_clip
         self.seed, self.model, self.shuffle = seed, model if model in (0, 1) else 2, shuffle
         self.device, self.dtype, self.verbose = get_device(device), get_dtype(dtype), verbose
-        if batch_size is None and self.device.type != "cpu":
-            batch_size = 4096                    # the compiled loop is for CPUs
-        self.batch_size, self.threads = batch_size, threads or min(8, os.cpu_count() or 1)
+        if batch_size is None and (self.device.type != "cpu" or self.dtype not in (torch.float32, torch.float64)):
+            batch_size = 4096                    # the compiled loop is for float32/64 on CPUs
+        self.batch_size, self.threads = batch_size, threads or min(8, cpu_count())
         self.costs: list[float] = []
         if corpus_file is not None:
             sentences = read_corpus(corpus_file)

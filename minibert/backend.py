@@ -189,6 +189,14 @@ def jit(fn):
     return numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")(fn)
 
 
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers narrow), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:        # macOS and Windows have no affinity masks
+        return os.cpu_count() or 1
+
+
 def run_threads(fn, jobs: list[tuple]) -> list:
     """fn(*job) for each job, one thread per job (fn releases the GIL); the results in job order."""
     if len(jobs) == 1:

@@ -11,14 +11,13 @@ textbook formulas, for small vocabularies; always on torch). Lesson: lessons/05-
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import numpy as np
 import torch
 
-from minibert.backend import get_device, get_dtype, make_generator, read_text
+from minibert.backend import cpu_count, get_device, get_dtype, make_generator, read_text
 from minibert.vectors import KeyedVectors
 
 from . import train as T
@@ -60,7 +59,7 @@ class Word2Vec:
         self.device, self.dtype = get_device(device), get_dtype(dtype)
         if batch_size is None and (self.device.type != "cpu" or softmax or self.dtype != torch.float32):
             batch_size = 1024   # the compiled loop is for float32 on CPUs, without the full softmax
-        self.batch_size, self.workers = batch_size, workers or min(3, os.cpu_count() or 1)
+        self.batch_size, self.workers = batch_size, workers or min(3, cpu_count())
         self.epoch_losses: list[float] = []   # mean loss per example, one entry per epoch
         self.epoch_examples: list[int] = []
         if corpus_file is not None:
