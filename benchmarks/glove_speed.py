@@ -26,6 +26,12 @@ from enwiki import enwiki_sentences, evaluate  # noqa: E402
 SETTINGS = dict(vector_size=100, window_size=15, symmetric=True, min_count=5, x_max=10.0, threads=2)
 
 
+def c_vectors_to_word2vec(c_file: Path, out: Path) -> None:
+    """The C tool's headerless text vectors, without its <unk> line, as a word2vec text file."""
+    lines = [ln for ln in c_file.read_text().splitlines() if not ln.startswith("<unk> ")]
+    out.write_text(f"{len(lines)} 100\n" + "\n".join(lines) + "\n")
+
+
 def run_c(c_dir: Path, text: Path, epochs: int, out: Path) -> float:
     """The C tool's four stages on `text`, 2 threads; returns the wall time. Vectors go to `out`."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -37,8 +43,7 @@ def run_c(c_dir: Path, text: Path, epochs: int, out: Path) -> float:
               f"-vector-size 100 -binary 0 -model 2 -vocab-file vocab.txt -verbose 0")
         subprocess.run(sh, shell=True, cwd=tmp, check=True)
         seconds = time.perf_counter() - t0
-        lines = [ln for ln in (Path(tmp) / "vectors.txt").read_text().splitlines() if not ln.startswith("<unk> ")]
-        out.write_text(f"{len(lines)} 100\n" + "\n".join(lines) + "\n")
+        c_vectors_to_word2vec(Path(tmp, "vectors.txt"), out)
         return seconds
 
 
@@ -57,8 +62,7 @@ def run_c_training(c_dir: Path, vocab, rows, cols, values, epochs: int, out: Pat
                        f"-iter {epochs} -vector-size 100 -binary 0 -model 2 -vocab-file vocab.txt -verbose 0",
                        shell=True, cwd=tmp, check=True, capture_output=True)
         seconds = time.perf_counter() - t0
-        lines = [ln for ln in Path(tmp, "vectors.txt").read_text().splitlines() if not ln.startswith("<unk> ")]
-        out.write_text(f"{len(lines)} 100\n" + "\n".join(lines) + "\n")
+        c_vectors_to_word2vec(Path(tmp, "vectors.txt"), out)
         return seconds
 
 

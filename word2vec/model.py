@@ -21,7 +21,7 @@ from minibert.backend import cpu_count, get_device, get_dtype, make_generator, r
 from minibert.vectors import KeyedVectors
 
 from . import train as T
-from .sampling import cum_table, exp_table, huffman
+from .sampling import cum_table, exp_table, huffman, huffman_table
 from .vocab import finalize, sample_ints, scan
 
 
@@ -133,15 +133,11 @@ class Word2Vec:
         """Output rows, labels and validity for each example's centre word."""
         if self.hs:
             if not hasattr(self, "_hs_tables"):
-                L = max(len(c) for c in self.codes)
-                pts = torch.zeros(len(self.codes), L, dtype=torch.long)
-                lab = torch.zeros(len(self.codes), L, dtype=self.dtype)
-                ok = torch.zeros(len(self.codes), L, dtype=torch.bool)
-                for i, (c, p) in enumerate(zip(self.codes, self.points)):
-                    pts[i, :len(p)] = torch.as_tensor(p)
-                    lab[i, :len(c)] = 1 - torch.as_tensor(c, dtype=self.dtype)
-                    ok[i, :len(c)] = True
-                self._hs_tables = (pts.to(self.device), lab.to(self.device), ok.to(self.device))
+                points, codes, lengths = huffman_table(self.codes, self.points)
+                ok = np.arange(codes.shape[1]) < lengths[:, None]       # (V, L) the real turns
+                self._hs_tables = (torch.as_tensor(points, device=self.device),
+                                   torch.as_tensor(1 - codes.astype(np.float64), dtype=self.dtype, device=self.device),
+                                   torch.as_tensor(ok, device=self.device))
             pts, lab, ok = self._hs_tables
             yield self.weights.output_hs, pts[centre_ids], lab[centre_ids], ok[centre_ids]
         if self.negative:
@@ -184,14 +180,12 @@ class Word2Vec:
         from .loop import train_epoch_loop
 
         ids, starts, reduce, job_alpha, rng = self._epoch_words(epoch)
-        w, V, d = self.weights, len(self.index_to_key), self.vector_size
+        w, d = self.weights, self.vector_size
         if not hasattr(self, "_loop_tables"):
-            L = max(len(c) for c in self.codes) if self.hs else 0
-            points, codes = np.zeros((V, L), np.int64), np.zeros((V, L), np.uint8)
-            for i, (c, p) in enumerate(zip(self.codes or [], self.points or [])):
-                points[i, :len(p)], codes[i, :len(c)] = p, c
+            points, codes, lengths = huffman_table(self.codes, self.points) if self.hs else \
+                (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.uint8), np.zeros(1, np.int64))
             self._loop_tables = dict(
-                points=points, codes=codes, code_lens=np.array([len(c) for c in self.codes or []] or [0]),
+                points=points, codes=codes, code_lens=lengths,
                 cum_table=(self.cum_table if self.negative else np.ones(1)).astype(np.int64),
                 table=exp_table() if self.use_exp_table else np.zeros(0, np.float32), negative=int(self.negative))
         empty = np.zeros((0, d), np.float32)

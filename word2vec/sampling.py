@@ -54,6 +54,16 @@ def huffman(counts: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return codes, points
 
 
+def huffman_table(codes: list[np.ndarray], points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The codes and points as padded arrays: points (V, L) int64, codes (V, L) uint8 and each
+    word's code length (V,), L the longest code (0 for an empty tree)."""
+    V, L = len(codes), max((len(c) for c in codes), default=0)
+    padded_points, padded_codes = np.zeros((V, L), np.int64), np.zeros((V, L), np.uint8)
+    for i, (c, p) in enumerate(zip(codes, points)):
+        padded_points[i, :len(p)], padded_codes[i, :len(c)] = p, c
+    return padded_points, padded_codes, np.array([len(c) for c in codes], dtype=np.int64)
+
+
 def exp_table(size: int = 1000, max_exp: int = 6) -> np.ndarray:
     """The C code's precomputed sigmoid: σ at `size` points on [-max_exp, max_exp), in float32."""
     i = np.arange(size, dtype=np.float32)
