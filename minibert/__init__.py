@@ -9,8 +9,10 @@ from .heads import (BertForMaskedLM, BertForPreTraining, BertForQuestionAnswerin
                     BertForSequenceClassification, BertForTokenClassification)
 from .model import BertModel
 from .tokenizer import BertTokenizer
+from .wordvectors import sentence_vectors, static_vectors, word_vectors
+from .embedding_init import init_word_embeddings
 
 __all__ = ["BertConfig", "BertModel", "BertForPreTraining", "BertForMaskedLM",
            "BertForSequenceClassification", "BertForTokenClassification", "BertForQuestionAnswering",
-           "BertTokenizer"]
+           "BertTokenizer", "sentence_vectors", "word_vectors", "static_vectors", "init_word_embeddings"]
 __version__ = "0.1.0"

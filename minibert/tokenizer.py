@@ -167,11 +167,20 @@ class BertTokenizer:
                 words.extend(self.basic.split(part))
         return words
 
+    def split_words(self, text: str) -> list[str]:
+        """The words `word_ids` count: text after cleaning, case/accent rules and splitting, before
+        WordPiece (transformers: the pre-tokenizer's output). "Don't!" -> ['don', "'", 't', '!']."""
+        return self._words(text)
+
+    def word_pieces(self, word: str) -> list[int]:
+        """The ids of one word of `split_words`: its WordPiece pieces (or itself, if special)."""
+        return self._special_ids.get(word) or self.wordpiece.ids(word)
+
     def _encode_text(self, text: str) -> tuple[list[int], list[int]]:
         """Ids of one text (no [CLS]/[SEP]) and, for each id, the index of its word."""
         ids: list[int] = []
         word_ids: list[int] = []
-        specials, piece_ids = self._special_ids, self.wordpiece.ids
+        specials, piece_ids = self._special_ids, self.wordpiece.ids  # word_pieces, inlined: hot loop
         for w, word in enumerate(self._words(text)):
             pieces = specials.get(word) or piece_ids(word)
             ids.extend(pieces)

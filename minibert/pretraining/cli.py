@@ -26,6 +26,11 @@ def add_commands(sub) -> None:
     p.add_argument("--vocab", help="an existing vocab.txt (default: train a WordPiece vocabulary on the corpus)")
     p.add_argument("--vocab-size", type=int, default=5000)
     p.add_argument("--cased", action="store_true", help="keep case (default: lower-case, as uncased BERT)")
+    p.add_argument("--init-embeddings", metavar="VECTORS",
+                   help="start the word-embedding rows of whole-word tokens from these word vectors "
+                        "(word2vec text/binary or GloVe text; see minibert.init_word_embeddings)")
+    p.add_argument("--init-projection", choices=["auto", "random", "pca"], default="auto",
+                   help="how vectors of another size are mapped to --hidden-size")
     g = p.add_argument_group("model size")
     g.add_argument("--hidden-size", type=int, default=128)
     g.add_argument("--num-hidden-layers", type=int, default=2)
@@ -57,6 +62,7 @@ def run_pretrain(args) -> int:
     import torch
 
     from ..config import BertConfig
+    from ..embedding_init import init_word_embeddings, read_vectors
     from ..heads import BertForPreTraining
     from ..tokenizer import BertTokenizer
     from .checkpoint import latest_checkpoint
@@ -67,6 +73,7 @@ def run_pretrain(args) -> int:
     from .vocab_trainer import train_wordpiece
 
     out = Path(args.out)
+    init_vectors = read_vectors(args.init_embeddings) if args.init_embeddings and not args.resume else None
     documents = read_documents(args.corpus)
     lower = not args.cased
     if args.resume and latest_checkpoint(out) is not None and not args.vocab:
@@ -87,6 +94,11 @@ def run_pretrain(args) -> int:
                         pad_token_id=tok.pad_token_id, hidden_dropout_prob=args.dropout,
                         attention_probs_dropout_prob=args.dropout)
     model = BertForPreTraining(config)
+    if init_vectors is not None:  # on --resume the weights come from the checkpoint instead
+        report = init_word_embeddings(model, tok, init_vectors, projection=args.init_projection, seed=args.seed)
+        print(f"word embeddings: {report['initialised']} of {report['vocab_size']} rows from "
+              f"{args.init_embeddings} ({report['missing']} whole words not in the vectors, "
+              f"{report['continuation_pieces']} ## pieces keep BERT's initialisation)")
     trainer = Trainer(model, tok, data, TrainConfig(
         steps=args.steps, batch_size=args.batch_size, grad_accumulation=args.grad_accumulation,
         learning_rate=args.learning_rate, warmup_steps=min(args.warmup_steps, args.steps),
