@@ -10,6 +10,7 @@ Run: python benchmarks/init_embeddings.py [--seeds 0 1 2] [--steps 800] [--out r
 """
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,11 @@ def pretrain(out: Path, seed: int, steps: int | None, vectors: Path | None) -> l
         cmd += ["--steps", str(steps)]
     if vectors:
         cmd += ["--init-embeddings", str(vectors)]
-    if not (out / "metrics.jsonl").is_file() or not (out / "config.json").is_file():
+    done = out / "done.json"  # a finished run is kept, so the script can be stopped and run again
+    if not done.is_file():
+        shutil.rmtree(out, ignore_errors=True)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        done.write_text("{}")
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     return [r for r in records if "eval_mlm_accuracy" in r]
 

