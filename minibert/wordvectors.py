@@ -41,10 +41,16 @@ def max_length(encoder, tokenizer) -> int:
     return min(limit, tokenizer.model_max_length or limit)
 
 
-def _check_layer(encoder, layer: int) -> None:
+def _layers(encoder, layer) -> list[int]:
+    """`layer` (an int, or a list of ints for several layers in one pass) -> checked list."""
+    layers = [layer] if isinstance(layer, int) else list(layer)
     n = encoder.config.num_hidden_layers + 1  # hidden_states: embeddings + each layer
-    if not -n <= layer < n:
-        raise ValueError(f"layer={layer} is out of range: hidden_states has {n} entries (0 = embeddings)")
+    for x in layers:
+        if not isinstance(x, int) or not -n <= x < n:
+            raise ValueError(f"layer={x} is out of range: hidden_states has {n} entries (0 = embeddings)")
+    if not layers:
+        raise ValueError("no layer given")
+    return layers
 
 
 def _check_pooling(pooling: str, kind: str) -> None:
@@ -74,12 +80,13 @@ def _inference(encoder):
         encoder.train(was_training)
 
 
-def _hidden(encoder, batch: dict, layer: int) -> torch.Tensor:
-    """One layer's hidden states (B, T, H) for a tokenised batch."""
+def _hidden(encoder, batch: dict, layers: list[int]) -> torch.Tensor:
+    """The chosen layers' hidden states (nL, B, T, H), float32 on the CPU, for a tokenised batch."""
     device = encoder.embeddings.word.weight.device
     inputs = {k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids")}
-    out = encoder(**inputs, output_hidden_states=layer != -1)
-    return out.last_hidden_state if layer == -1 else out.hidden_states[layer]
+    out = encoder(**inputs, output_hidden_states=layers != [-1])
+    states = [out.last_hidden_state] if layers == [-1] else [out.hidden_states[x] for x in layers]
+    return torch.stack(states).float().cpu()
 
 
 def _by_length(encodings: list[list[int]], batch_size: int):
@@ -109,9 +116,9 @@ def _pad(tokenizer, encodings: list) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
-def sentence_vectors(model, tokenizer, texts, layer: int = -1, pooling: str = "mean",
+def sentence_vectors(model, tokenizer, texts, layer: int | list[int] = -1, pooling: str = "mean",
                      batch_size: int = 32) -> torch.Tensor:
-    """(N, H) float32: one vector per text from hidden_states[layer].
+    """(N, H) float32: one vector per text from hidden_states[layer] ((nL, N, H) for a list of layers).
 
     "mean" averages every non-padding token, [CLS] and [SEP] included (sentence-transformers'
     mean pooling); "cls" takes the [CLS] token (not the pooler's tanh layer). Texts longer than the
@@ -119,26 +126,27 @@ def sentence_vectors(model, tokenizer, texts, layer: int = -1, pooling: str = "m
     """
     encoder, texts = _encoder(model), _texts(texts)
     check_pair(encoder, tokenizer)
-    _check_layer(encoder, layer)
+    layers = _layers(encoder, layer)
     _check_pooling(pooling, "sentence")
     encodings = _encode_all(tokenizer, texts, max_length(encoder, tokenizer))
-    out = torch.zeros(len(texts), encoder.config.hidden_size, dtype=torch.float32)
+    out = torch.zeros(len(layers), len(texts), encoder.config.hidden_size, dtype=torch.float32)
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
             batch = _pad(tokenizer, [encodings[i] for i in rows])
-            hidden = _hidden(encoder, batch, layer).float().cpu()  # (B, T, H)
+            hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             if pooling == "cls":
-                pooled = hidden[:, 0]
+                pooled = hidden[:, :, 0]
             else:
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-                pooled = (hidden * mask).sum(1) / mask.sum(1)
-            out[rows] = pooled
-    return out
+                pooled = (hidden * mask).sum(2) / mask.sum(1)
+            out[:, rows] = pooled
+    return out[0] if isinstance(layer, int) else out
 
 
 def _pool_words(hidden: torch.Tensor, word_ids: list, n_words: int, pooling: str) -> torch.Tensor:
-    """(T, H) token vectors -> (n_words, H): each word's pieces pooled."""
-    vectors = torch.zeros(n_words, hidden.shape[-1], dtype=torch.float32)
+    """(nL, T, H) token vectors -> (nL, n_words, H): each word's pieces pooled."""
+    hidden = hidden.transpose(0, 1)  # (T, nL, H)
+    vectors = torch.zeros(n_words, *hidden.shape[1:], dtype=torch.float32)
     positions: list[list[int]] = [[] for _ in range(n_words)]
     for t, w in enumerate(word_ids):
         if w is not None and w < n_words:
@@ -150,12 +158,13 @@ def _pool_words(hidden: torch.Tensor, word_ids: list, n_words: int, pooling: str
             vectors[w] = hidden[pos[-1]]
         else:
             vectors[w] = hidden[pos].mean(0)
-    return vectors
+    return vectors.transpose(0, 1)
 
 
-def word_vectors(model, tokenizer, sentences, layer: int = -1, pooling: str = "mean",
+def word_vectors(model, tokenizer, sentences, layer: int | list[int] = -1, pooling: str = "mean",
                  batch_size: int = 32) -> list[tuple[list[str], torch.Tensor]]:
-    """For each sentence: (its words, (n_words, H) float32), each word in its context.
+    """For each sentence: (its words, (n_words, H) float32), each word in its context
+    ((nL, n_words, H) for a list of layers).
 
     Words are the tokenizer's words before WordPiece (lower-cased for uncased models; punctuation
     and each CJK character a word of its own). A word's vector pools its pieces' vectors ("mean",
@@ -163,7 +172,7 @@ def word_vectors(model, tokenizer, sentences, layer: int = -1, pooling: str = "m
     """
     encoder, sentences = _encoder(model), _texts(sentences, "sentences")
     check_pair(encoder, tokenizer)
-    _check_layer(encoder, layer)
+    layers = _layers(encoder, layer)
     _check_pooling(pooling, "word")
     limit = max_length(encoder, tokenizer)
     encodings = _encode_all(tokenizer, sentences, limit)
@@ -171,11 +180,12 @@ def word_vectors(model, tokenizer, sentences, layer: int = -1, pooling: str = "m
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
             batch = _pad(tokenizer, [encodings[i] for i in rows])
-            hidden = _hidden(encoder, batch, layer).float().cpu()  # (B, T, H)
+            hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             for b, i in enumerate(rows):
                 words = tokenizer.split_words(sentences[i])
                 n = whole_words(tokenizer, words, encodings[i].word_ids())
-                results[i] = (words[:n], _pool_words(hidden[b], encodings[i].word_ids(), n, pooling))
+                vectors = _pool_words(hidden[:, b], encodings[i].word_ids(), n, pooling)  # (nL, n, H)
+                results[i] = (words[:n], vectors[0] if isinstance(layer, int) else vectors)
     return results
 
 
@@ -189,29 +199,30 @@ def whole_words(tokenizer, words: list[str], word_ids: list) -> int:
     return last + 1 if full else last
 
 
-def _decontextualised(encoder, tokenizer, words: list[str], layer: int, pooling: str,
+def _decontextualised(encoder, tokenizer, words: list[str], layers: list[int], pooling: str,
                       batch_size: int) -> np.ndarray:
     """Each word encoded alone, [CLS] pieces [SEP], pooled over its pieces only."""
     encodings = _encode_all(tokenizer, words, max_length(encoder, tokenizer))
     for word, e in zip(words, encodings):
         if len(e["input_ids"]) <= 2:
             raise ValueError(f"{word!r} gives no tokens (empty, blank or control characters only)")
-    vectors = np.zeros((len(words), encoder.config.hidden_size), dtype=np.float32)
+    vectors = np.zeros((len(layers), len(words), encoder.config.hidden_size), dtype=np.float32)
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
             batch = _pad(tokenizer, [encodings[i] for i in rows])
-            hidden = _hidden(encoder, batch, layer).float().cpu()  # (B, T, H)
+            hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             for b, i in enumerate(rows):
                 n = len(encodings[i]["input_ids"]) - 2
-                pieces = hidden[b, 1:1 + n]  # (n, H): the pieces, without [CLS]/[SEP]
-                vectors[i] = (pieces[0] if pooling == "first" else pieces[-1] if pooling == "last"
-                              else pieces.mean(0)).numpy()
-    return vectors
+                pieces = hidden[:, b, 1:1 + n]  # (nL, n, H): the pieces, without [CLS]/[SEP]
+                vectors[:, i] = (pieces[:, 0] if pooling == "first" else pieces[:, -1] if pooling == "last"
+                                 else pieces.mean(1)).numpy()
+    return vectors  # (nL, N, H)
 
 
-def static_vectors(model, tokenizer, words, layer: int = -1, pooling: str = "mean", contexts=None,
+def static_vectors(model, tokenizer, words, layer: int | list[int] = -1, pooling: str = "mean", contexts=None,
                    max_contexts: int = 100, unseen: str = "skip", batch_size: int = 32) -> KeyedVectors:
-    """One vector per word, as `KeyedVectors` (evaluated exactly as word2vec/GloVe vectors).
+    """One vector per word, as `KeyedVectors` (evaluated exactly as word2vec/GloVe vectors); for a
+    list of layers, one `KeyedVectors` per layer, all from one pass.
 
     contexts=None: each word alone, `[CLS] pieces [SEP]`, its pieces pooled ("decontextualised").
     contexts=sentences: the mean of the word's contextual vectors over its first `max_contexts`
@@ -221,7 +232,7 @@ def static_vectors(model, tokenizer, words, layer: int = -1, pooling: str = "mea
     """
     encoder, words = _encoder(model), _texts(words, "words")
     check_pair(encoder, tokenizer)
-    _check_layer(encoder, layer)
+    layers = _layers(encoder, layer)
     _check_pooling(pooling, "word")
     if unseen not in ("skip", "decontextualised"):
         raise ValueError(f"unseen={unseen!r}: expected 'skip' or 'decontextualised'")
@@ -231,22 +242,26 @@ def static_vectors(model, tokenizer, words, layer: int = -1, pooling: str = "mea
     if not words:
         raise ValueError("no words given")
     if contexts is None:
-        return KeyedVectors(words, _decontextualised(encoder, tokenizer, words, layer, pooling, batch_size))
-    sums, counts = _context_sums(encoder, tokenizer, words, contexts, layer, pooling, max_contexts, batch_size)
-    seen = [w for w in words if counts.get(w)]
-    vectors = {w: (sums[w] / counts[w]).astype(np.float32) for w in seen}
-    if unseen == "decontextualised":
-        missing = [w for w in words if w not in vectors]
-        if missing:
-            for w, v in zip(missing, _decontextualised(encoder, tokenizer, missing, layer, pooling, batch_size)):
-                vectors[w] = v
-        seen = words
-    if not seen:
-        raise ValueError("none of the words occurs in the contexts")
-    return KeyedVectors(seen, np.stack([vectors[w] for w in seen]))
+        table = _decontextualised(encoder, tokenizer, words, layers, pooling, batch_size)  # (nL, N, H)
+        kept = words
+    else:
+        sums, counts = _context_sums(encoder, tokenizer, words, contexts, layers, pooling, max_contexts, batch_size)
+        vectors = {w: (sums[w] / counts[w]).astype(np.float32) for w in words if counts.get(w)}  # (nL, H) each
+        if unseen == "decontextualised":
+            missing = [w for w in words if w not in vectors]
+            if missing:
+                alone = _decontextualised(encoder, tokenizer, missing, layers, pooling, batch_size)
+                for j, w in enumerate(missing):
+                    vectors[w] = alone[:, j]
+        kept = [w for w in words if w in vectors]
+        if not kept:
+            raise ValueError("none of the words occurs in the contexts")
+        table = np.stack([vectors[w] for w in kept], axis=1)  # (nL, N, H)
+    per_layer = [KeyedVectors(kept, table[j]) for j in range(len(layers))]
+    return per_layer[0] if isinstance(layer, int) else per_layer
 
 
-def _context_sums(encoder, tokenizer, words, contexts, layer, pooling, max_contexts, batch_size):
+def _context_sums(encoder, tokenizer, words, contexts, layers, pooling, max_contexts, batch_size):
     """Sum (float64) and count of each word's contextual vectors over its first occurrences."""
     key_of = {}  # normalised form (the tokenizer's one word) -> the word as the caller gave it
     for w in words:
@@ -258,8 +273,8 @@ def _context_sums(encoder, tokenizer, words, contexts, layer, pooling, max_conte
     pending: list[str] = []
 
     def flush():
-        for sentence_words, vecs in word_vectors(encoder, tokenizer, pending, layer, pooling, batch_size):
-            for token, vec in zip(sentence_words, vecs.numpy()):
+        for sentence_words, vecs in word_vectors(encoder, tokenizer, pending, layers, pooling, batch_size):
+            for token, vec in zip(sentence_words, vecs.transpose(0, 1).numpy()):  # vec: (nL, H)
                 w = key_of.get(token)
                 if w is not None and counts.get(w, 0) < max_contexts:
                     sums[w] = sums.get(w, 0.0) + vec.astype(np.float64)

@@ -155,3 +155,22 @@ def test_bad_input(model, tokenizer, minilm_dir, tmp_path):
         ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(40000)])})
     with pytest.raises(ValueError, match="do not match"):
         minibert.sentence_vectors(model, small, ["w1 w2"])
+
+
+def test_several_layers_in_one_pass_equal_transformers(model, tokenizer, hf_model, hf_tokenizer, texts):
+    layers = [0, 2, -1]
+    sentences = minibert.sentence_vectors(model, tokenizer, texts[:4], layer=layers)  # (nL, N, H)
+    words = minibert.word_vectors(model, tokenizer, texts[:2], layer=layers, pooling="first")
+    static = minibert.static_vectors(model, tokenizer, WORDS, layer=layers)
+    assert sentences.shape == (3, 4, 384) and len(static) == 3
+    for j, layer in enumerate(layers):
+        for i, text in enumerate(texts[:4]):
+            hidden, enc = hf_hidden(hf_model, hf_tokenizer, text, layer)
+            assert (sentences[j, i] - hidden.mean(0)).abs().max() <= TOL
+            if i < 2:
+                word_ids = enc.word_ids(0)
+                first = [word_ids.index(w) for w in range(len(words[i][0]))]
+                assert (words[i][1][j] - hidden[first]).abs().max() <= TOL
+        for word in WORDS:
+            hidden, _ = hf_hidden(hf_model, hf_tokenizer, word, layer)
+            assert np.abs(static[j][word] - hidden[1:-1].mean(0).numpy()).max() <= TOL
