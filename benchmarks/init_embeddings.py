@@ -36,6 +36,8 @@ def training_sentences(corpus: Path) -> list[list[str]]:
 
 def train_vectors(sentences, size: int, seed: int, out: Path) -> dict[str, Path]:
     paths = {"word2vec": out / f"word2vec-{seed}.txt", "glove": out / f"glove-{seed}.txt"}
+    if all(p.is_file() for p in paths.values()):  # deterministic (one thread each): made once
+        return paths
     Word2Vec(sentences, vector_size=size, window=5, min_count=3, sg=1, negative=5, epochs=10,
              seed=seed + 1, workers=1).wv.save_word2vec_format(paths["word2vec"])
     GloVe(sentences, vector_size=size, window_size=10, min_count=3, x_max=10, epochs=25,

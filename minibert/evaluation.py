@@ -73,3 +73,16 @@ def average_word_vectors(keyed_vectors, tokenised: list[list[str]]) -> tuple[np.
         if rows:
             out[n] = keyed_vectors.vectors[rows].mean(0)
     return out, found / max(total, 1)
+
+
+def tfidf(tokenised: list[list[str]]) -> np.ndarray:
+    """The counting baseline: smoothed TF-IDF rows of unit length (scikit-learn's TfidfVectorizer
+    defaults: idf = ln((1 + N) / (1 + df)) + 1), over the texts' own vocabulary."""
+    vocabulary = {w: i for i, w in enumerate(sorted({w for words in tokenised for w in words}))}
+    counts = np.zeros((len(tokenised), len(vocabulary)))
+    for n, words in enumerate(tokenised):
+        for w in words:
+            counts[n, vocabulary[w]] += 1
+    idf = np.log((1 + len(tokenised)) / (1 + (counts > 0).sum(0))) + 1
+    X = counts * idf
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)

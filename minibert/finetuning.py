@@ -93,31 +93,27 @@ def confusion(true: list[int], pred: list[int], n: int) -> np.ndarray:
     return table
 
 
-def finetune(model_dir, texts: list[str], labels: list[str], out, *, epochs: int = 3, learning_rate: float = 5e-5,
-             batch_size: int = 16, max_length: int = 128, heldout: float = 0.2, seed: int = 0,
-             overwrite: bool = False, progress: bool = True) -> dict:
-    """Train, score the held-out part, and write an HF folder to `out`. Returns the metrics."""
+def train_classifier(model_dir, texts: list[str], labels: list[str], train: list[int], *, epochs: int = 3,
+                     learning_rate: float = 5e-5, batch_size: int = 16, max_length: int = 128, seed: int = 0,
+                     progress: bool = True):
+    """Fine-tune a BertForSequenceClassification from `model_dir` on texts[train]. Returns
+    (model, tokenizer, per-epoch history); the classes are the sorted distinct labels."""
     from .heads import BertForSequenceClassification
     from .tokenizer import BertTokenizer
 
-    out = Path(out)
     if epochs < 1 or batch_size < 1 or learning_rate <= 0 or max_length < 3:
         raise ValueError("epochs and batch_size must be >= 1, learning_rate > 0, max_length >= 3")
-    if (out / "config.json").exists() and not overwrite:
-        raise FileExistsError(f"{out} already holds a model: pass --overwrite to replace it, or choose another --out")
-    classes = sorted(set(labels))
-    label2id = {c: i for i, c in enumerate(classes)}
-    y = [label2id[x] for x in labels]
-    train, test = heldout_split(labels, heldout, seed)
-    torch.manual_seed(seed)  # the new classifier layer's initial weights
+    label2id = {c: i for i, c in enumerate(sorted(set(labels)))}
+    target = torch.tensor([label2id[x] for x in labels])
+    torch.manual_seed(seed)  # the new classifier layer's initial weights, and dropout
     tok = BertTokenizer.from_pretrained(model_dir)
     model = BertForSequenceClassification.from_pretrained(
-        model_dir, num_labels=len(classes), id2label={str(i): c for c, i in label2id.items()}, label2id=label2id)
+        model_dir, num_labels=len(label2id), id2label={str(i): c for c, i in label2id.items()}, label2id=label2id)
     max_length = min(max_length, model.config.max_position_embeddings)
     steps = epochs * -(-len(train) // batch_size)
     optimizer = make_optimizer(model, learning_rate, 0.01)
     scheduler = linear_schedule(optimizer, round(0.1 * steps), steps)
-    rng, target, history, step, t0 = random.Random(seed), torch.tensor(y), [], 0, time.perf_counter()
+    rng, history, step, t0 = random.Random(seed), [], 0, time.perf_counter()
     for epoch in range(epochs):
         model.train()
         total = 0.0
@@ -137,11 +133,25 @@ def finetune(model_dir, texts: list[str], labels: list[str], out, *, epochs: int
         history.append({"epoch": epoch + 1, "train_loss": total / len(train)})
     if progress:
         print(file=sys.stderr)
+    return model.eval(), tok, history
+
+
+def finetune(model_dir, texts: list[str], labels: list[str], out, *, epochs: int = 3, learning_rate: float = 5e-5,
+             batch_size: int = 16, max_length: int = 128, heldout: float = 0.2, seed: int = 0,
+             overwrite: bool = False, progress: bool = True) -> dict:
+    """Train, score the held-out part, and write an HF folder to `out`. Returns the metrics."""
+    out = Path(out)
+    if (out / "config.json").exists() and not overwrite:
+        raise FileExistsError(f"{out} already holds a model: pass --overwrite to replace it, or choose another --out")
+    train, test = heldout_split(labels, heldout, seed)
+    model, tok, history = train_classifier(model_dir, texts, labels, train, epochs=epochs, learning_rate=learning_rate,
+                                           batch_size=batch_size, max_length=max_length, seed=seed, progress=progress)
+    classes = sorted(set(labels))
     metrics = {"classes": classes, "train_examples": len(train), "heldout_examples": len(test),
                "epochs": history, "seed": seed}
     if test:
         pred = predict(model, tok, [texts[i] for i in test], max_length=max_length)
-        truth = [y[i] for i in test]
+        truth = [classes.index(labels[i]) for i in test]
         metrics["heldout_accuracy"] = float(np.mean(pred == np.array(truth)))
         metrics["confusion"] = confusion(truth, pred.tolist(), len(classes)).tolist()
     save_replacing(model, tok, out, metrics)

@@ -81,3 +81,15 @@ def test_bad_input():
         LogisticRegression().predict(X)
     with pytest.raises(ValueError, match="fitted on 3 features"):
         LogisticRegression().fit(X, ["a", "b"] * 3).predict(X[:, :2])
+
+
+def test_tfidf_equal_to_scikit_learn(gensim_data):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from minibert.evaluation import tfidf
+
+    docs, _ = read_lee(gensim_data / "lee.cor", gensim_data / "similarities0-1.txt")
+    words = [d.lower().split() for d in docs]
+    ref = TfidfVectorizer(analyzer=lambda ws: ws).fit(words)
+    expected = ref.transform(words).toarray()[:, np.argsort(ref.get_feature_names_out())]
+    assert np.abs(tfidf(words) - expected).max() <= 1e-12
