@@ -1,18 +1,53 @@
-"""Run every Python block of every lesson, in order, in one namespace per lesson."""
+"""Run every Python block of every lesson, in order, in one namespace per lesson.
+
+Blocks are found the way Markdown (CommonMark) finds them: a fence opens with three or more
+backticks and an info string, and closes only on a line of backticks alone, at least as long. A
+fence left open would swallow the rest of the lesson when rendered, so it fails the test.
+"""
 import re
 from pathlib import Path
 
 import pytest
 
 LESSONS = sorted((Path(__file__).parent.parent / "lessons").glob("[0-9]*.md"))
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+OPEN = re.compile(r"^ {0,3}(`{3,})\s*([^`]*)$")
+CLOSE = re.compile(r"^ {0,3}(`{3,})\s*$")
+
+
+def code_blocks(text: str, name: str = "lesson") -> list[tuple[str, str]]:
+    """(info string, code) of every fenced block; an unclosed fence is an error."""
+    blocks, fence, info, start, lines = [], None, "", 0, []
+    for n, line in enumerate(text.splitlines(), 1):
+        if fence is None:
+            m = OPEN.match(line)
+            if m:
+                fence, info, start, lines = m.group(1), m.group(2).strip(), n, []
+        elif (m := CLOSE.match(line)) and len(m.group(1)) >= len(fence):
+            blocks.append((info, "".join(x + "\n" for x in lines)))
+            fence = None
+        elif OPEN.match(line):  # "``` text" or "```python" inside a block: a fence meant to close it
+            raise AssertionError(f"{name}: line {n} looks like a fence but does not close the one opened "
+                                 f"on line {start} (a closing fence has nothing after its backticks)")
+        else:
+            lines.append(line)
+    if fence is not None:
+        raise AssertionError(f"{name}: the fence opened on line {start} is never closed")
+    return blocks
+
+
+def test_fences_are_parsed_as_markdown_does():
+    assert code_blocks("a\n```python\nx = 1\n```\nb\n```\nplain\n```\n") == [("python", "x = 1\n"), ("", "plain\n")]
+    with pytest.raises(AssertionError, match="line 1 is never closed"):
+        code_blocks("```python\nx = 1\n")
+    with pytest.raises(AssertionError, match="line 3 looks like a fence"):
+        code_blocks("```python\nx = 1\n``` text after the fence does not close it\n```\n")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_runs(lesson, tmp_path, monkeypatch):
     monkeypatch.setenv("MINIBERT_FIGURES", str(tmp_path))  # never overwrite the checked-in figures
     monkeypatch.chdir(lesson.parent.parent)
-    blocks = BLOCK.findall(lesson.read_text(encoding="utf-8"))
+    blocks = [code for info, code in code_blocks(lesson.read_text(encoding="utf-8"), lesson.name) if info == "python"]
     assert blocks, f"{lesson.name} has no python blocks"
     namespace = {"__name__": "__lesson__"}
     for i, code in enumerate(blocks):
@@ -20,4 +55,4 @@ def test_lesson_runs(lesson, tmp_path, monkeypatch):
 
 
 def test_lessons_exist():
-    assert len(LESSONS) >= 3
+    assert len(LESSONS) >= 8
