@@ -64,7 +64,8 @@ def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Gener
 def atomic_write(path: str | os.PathLike, mode: str = "wb"):
     """Open a temporary file beside `path`; on success it replaces `path` in one rename.
 
-    If the block raises (or the process dies), `path` keeps its previous content.
+    If the block raises (or the process dies), `path` keeps its previous content. The file gets
+    the permissions a plain `open` would give (0666 less the umask), not mkstemp's private 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,11 +75,26 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb"):
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back (once, at import)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def umask() -> int:
+    """The process's file-creation mask (e.g. 0o022), as it was when minibert was imported."""
+    return _UMASK
 
 
 def _check_safetensors_layout(path: Path) -> None:

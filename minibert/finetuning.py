@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .backend import atomic_write, read_text
+from .backend import atomic_write, read_text, umask
 from .pretraining.trainer import linear_schedule, make_optimizer
 
 
@@ -176,9 +176,7 @@ def save_replacing(model, tokenizer, out: Path, metrics: dict) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    for p in out.iterdir():  # mkdtemp makes 0700 folders; models are shared files
-        p.chmod(0o644)
-    out.chmod(0o755)
+    out.chmod(0o777 & ~umask())  # mkdtemp makes a private 0700 folder; a model folder is shared
 
 
 def format_report(metrics: dict) -> str:

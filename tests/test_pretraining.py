@@ -309,3 +309,35 @@ def test_static_and_dynamic_masking(documents, tok):
     assert len(static.pairs) > 1.5 * len(dynamic.pairs)   # two passes of pair creation
     assert epoch(static, 0) == epoch(static, 1)
     assert epoch(dynamic, 0) != epoch(dynamic, 1)
+
+
+def test_neighbour_count_baseline_by_hand():
+    from minibert.pretraining.baseline import NeighbourCloze
+
+    # documents of token ids: the streams are 5 6 7 5 6 8 and 9 6 7
+    cloze = NeighbourCloze([[[5, 6, 7], [5, 6, 8]], [[9, 6, 7]]], vocab_size=10)
+    assert cloze.both == {5 * 10 + 7: 6, 6 * 10 + 5: 7, 7 * 10 + 6: 5, 5 * 10 + 8: 6, 9 * 10 + 7: 6}
+    assert cloze.left == {5: 6, 6: 7, 7: 5, 9: 6}      # after 6: 7 twice, 8 once
+    assert cloze.right == {6: 5, 7: 6, 5: 7, 8: 6}     # before 6: 5 twice, 9 once
+    assert cloze.unigram == 6
+    assert cloze.predict([5, 4, 7], 1) == 6   # both neighbours seen together
+    assert cloze.predict([7, 4, 3], 1) == 5   # back off to the left neighbour
+    assert cloze.predict([1, 4, 8], 1) == 6   # then to the right one
+    assert cloze.predict([2, 4], 1) == 6      # then the most frequent piece
+    tie = NeighbourCloze([[[1, 3, 1, 2]]], vocab_size=4)
+    assert tie.left[1] == 2                   # after 1: 3 once, 2 once -> the smaller id
+
+
+def test_time_budget_stops_cleanly(small_corpus, tmp_path):
+    out = tmp_path / "run"
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), "--steps", "100000",
+                "--hidden-size", "32", "--num-hidden-layers", "1", "--num-attention-heads", "2",
+                "--intermediate-size", "37", "--vocab-size", "300", "--eval-every", "100000",
+                "--time-budget", "0.05")
+    assert r.returncode == 0, r.stderr
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    final = records[-1]
+    assert "eval_mlm_accuracy" in final and "eval_neighbour_count_accuracy" in final
+    assert 3.0 <= final["time"] < 60 and final["step"] < 100000
+    assert (out / "checkpoints" / f"step-{final['step']:07d}").is_dir()
+    assert "neighbour counts" in r.stdout

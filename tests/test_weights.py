@@ -211,3 +211,15 @@ def test_pretraining_file_into_models_without_pooler_or_nsp(hf_folder):
     hf = transformers.BertForMaskedLM.from_pretrained(hf_folder, attn_implementation="eager").eval()
     with torch.no_grad():
         assert (mlm(**batch()).logits - hf(**batch()).logits).abs().max() <= 1e-4
+
+
+def test_saved_files_have_the_usual_permissions(hf_folder, tmp_path):
+    """Atomic writes go through mkstemp (0600); a saved model must be readable like any file."""
+    import stat
+
+    from minibert.backend import umask
+
+    model = minibert.BertModel.from_pretrained(hf_folder)
+    model.save_pretrained(tmp_path / "saved")
+    for name in ("config.json", "model.safetensors"):
+        assert stat.S_IMODE((tmp_path / "saved" / name).stat().st_mode) == 0o666 & ~umask()

@@ -46,6 +46,12 @@ def add_commands(sub) -> None:
     g.add_argument("--masking", choices=["dynamic", "static"], default="dynamic")
     g.add_argument("--dupe-factor", type=int, default=10)
     g.add_argument("--whole-word-mask", action="store_true")
+    g.add_argument("--masked-lm-prob", type=float, default=0.15, help="share of each sequence's tokens to predict")
+    g.add_argument("--max-predictions-per-seq", type=int, default=20)
+    g.add_argument("--no-nsp", dest="nsp", action="store_false",
+                   help="train the masked-LM objective only (the NSP head is kept, untrained)")
+    g.add_argument("--time-budget", type=float, metavar="MINUTES",
+                   help="stop training after this many minutes of training (then evaluate and save)")
     g.add_argument("--eval-every", type=int, default=100)
     g.add_argument("--save-every", type=int, default=200)
     g.add_argument("--log-every", type=int, default=10)
@@ -87,7 +93,10 @@ def run_pretrain(args) -> int:
     tok.model_max_length = args.max_seq_length
     data = PretrainingData(documents, tok, DataConfig(max_seq_length=args.max_seq_length, masking=args.masking,
                                                       dupe_factor=args.dupe_factor,
-                                                      whole_word_mask=args.whole_word_mask), seed=args.seed)
+                                                      whole_word_mask=args.whole_word_mask,
+                                                      masked_lm_prob=args.masked_lm_prob,
+                                                      max_predictions_per_seq=args.max_predictions_per_seq),
+                            seed=args.seed)
     torch.manual_seed(args.seed)
     config = BertConfig(vocab_size=tok.vocab_size, hidden_size=args.hidden_size,
                         num_hidden_layers=args.num_hidden_layers, num_attention_heads=args.num_attention_heads,
@@ -104,7 +113,7 @@ def run_pretrain(args) -> int:
         steps=args.steps, batch_size=args.batch_size, grad_accumulation=args.grad_accumulation,
         learning_rate=args.learning_rate, warmup_steps=min(args.warmup_steps, args.steps),
         eval_every=args.eval_every, save_every=args.save_every, log_every=args.log_every,
-        seed=args.seed), out, resume=args.resume)
+        seed=args.seed, nsp=args.nsp, time_budget=args.time_budget), out, resume=args.resume)
     if trainer.rank == 0:
         print(f"{len(documents)} documents, {len(data.pairs)} training pairs, {len(data.heldout)} held-out; "
               f"vocabulary {tok.vocab_size}; {sum(p.numel() for p in model.parameters()):,} parameters")
@@ -114,9 +123,10 @@ def run_pretrain(args) -> int:
         evals = [r for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines()) if "eval_mlm_accuracy" in r]
         if evals:
             e = evals[-1]
-            print(f"held-out MLM accuracy {e['eval_mlm_accuracy']:.3f} (most frequent token: "
+            print(f"held-out MLM accuracy {e['eval_mlm_accuracy']:.3f} (baselines on the same positions: "
+                  f"neighbour counts {e['eval_neighbour_count_accuracy']:.3f}, most frequent token "
                   f"{e['eval_most_frequent_token_accuracy']:.3f}), perplexity {e['eval_mlm_perplexity']:.1f}, "
-                  f"NSP accuracy {e['eval_nsp_accuracy']:.3f}")
+                  f"NSP accuracy {e['eval_nsp_accuracy']:.3f}" + ("" if args.nsp else " (NSP not trained)"))
         print(f"model: {out}/ (loads with BertForPreTraining.from_pretrained)\n"
               f"metrics: {out / 'metrics.jsonl'}\nplots: {plot}")
     return 0

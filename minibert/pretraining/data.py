@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import BertTokenizer
+from .baseline import NeighbourCloze
 from .instances import MaskedInstance, PairInstance, create_pairs, mask_pair, pairs_from_document
 
 
@@ -48,6 +49,8 @@ class PretrainingData:
         n_heldout = int(len(docs) * config.heldout_fraction) if len(docs) >= 10 else 0
         self.heldout_index = list(range(len(docs) - n_heldout, len(docs)))
         train_docs = docs[: len(docs) - n_heldout]
+        self.train_documents = train_docs
+        self._baseline_accuracy: float | None = None
         rng = random.Random(seed)
         copies = config.dupe_factor if config.masking == "static" else 1
         self.pairs: list[PairInstance] = []
@@ -58,15 +61,30 @@ class PretrainingData:
         self.static = [self.mask(p, random.Random(f"{seed}/static/{i}")) for i, p in enumerate(self.pairs)] \
             if config.masking == "static" else None
         eval_rng = random.Random(f"{seed}/heldout")
-        self.heldout = [self.mask(p, eval_rng) for i in self.heldout_index
+        self.heldout = [self.mask(p, eval_rng, held_out=True) for i in self.heldout_index
                         for p in pairs_from_document(docs, i, config.max_seq_length, config.short_seq_prob, eval_rng)]
         self._order: tuple[int, list[int]] = (-1, [])
 
-    def mask(self, pair: PairInstance, rng: random.Random) -> MaskedInstance:
+    def neighbour_count_accuracy(self) -> float:
+        """The counting baseline (baseline.NeighbourCloze, fitted on the training documents) on
+        exactly the held-out masked positions the model is scored on."""
+        if self._baseline_accuracy is None:
+            cloze = NeighbourCloze(self.train_documents, self.tok.vocab_size)
+            hits = total = 0
+            for e in self.heldout:
+                for pos, gold in zip(e.masked_positions, e.masked_labels):
+                    hits += cloze.predict(e.input_ids, pos) == gold
+                    total += 1
+            self._baseline_accuracy = hits / max(total, 1)
+        return self._baseline_accuracy
+
+    def mask(self, pair: PairInstance, rng: random.Random, held_out: bool = False) -> MaskedInstance:
+        """Training examples use the configured masking rate; held-out ones always BERT's 15% (at
+        most 20 per sequence), so that runs trained with other rates are scored on the same task."""
         c, tok = self.config, self.tok
+        prob, most = (0.15, 20) if held_out else (c.masked_lm_prob, c.max_predictions_per_seq)
         return mask_pair(pair, rng, tok.vocab_size, tok.cls_token_id, tok.sep_token_id, tok.mask_token_id,
-                         c.masked_lm_prob, c.max_predictions_per_seq,
-                         self.continuation)
+                         prob, most, self.continuation)
 
     def example(self, position: int) -> MaskedInstance:
         """The `position`-th example of the endless training stream (epochs reshuffled by seed)."""

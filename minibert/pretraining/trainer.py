@@ -37,6 +37,8 @@ class TrainConfig:
     save_every: int = 200
     log_every: int = 10
     seed: int = 0
+    nsp: bool = True               # False: MLM only (the NSP head is kept but not trained)
+    time_budget: float | None = None  # minutes of training; then stop, evaluate and save
 
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -59,7 +61,8 @@ def linear_schedule(optimizer, warmup_steps: int, total_steps: int) -> torch.opt
 
 @torch.no_grad()
 def evaluate(model: BertForPreTraining, data: PretrainingData, device, batch_size: int = 64) -> dict:
-    """Held-out MLM accuracy and perplexity, NSP accuracy, and the most-frequent-token baseline."""
+    """Held-out MLM accuracy and perplexity, NSP accuracy, and two baselines on the same masked
+    positions: always the most frequent token, and counting neighbours (baseline.py)."""
     from .data import collate
 
     if not data.heldout:
@@ -82,6 +85,7 @@ def evaluate(model: BertForPreTraining, data: PretrainingData, device, batch_siz
     return {"eval_mlm_accuracy": correct / n_tok, "eval_mlm_perplexity": math.exp(nll / n_tok),
             "eval_nsp_accuracy": nsp_correct / len(data.heldout),
             "eval_most_frequent_token_accuracy": max(label_counts.values()) / n_tok,
+            "eval_neighbour_count_accuracy": data.neighbour_count_accuracy(),
             "eval_examples": len(data.heldout)}
 
 
@@ -103,6 +107,8 @@ class Trainer:
         self.optimizer = make_optimizer(model, config.learning_rate, config.weight_decay)
         self.scheduler = linear_schedule(self.optimizer, config.warmup_steps, config.steps)
         self.step = 0
+        self.elapsed = 0.0  # seconds of training before this session (from the checkpoint on --resume)
+        self.clock = 0.0    # seconds of training so far, this session included
         if resume:
             self._resume()
         elif latest_checkpoint(self.out) is not None:
@@ -129,6 +135,7 @@ class Trainer:
         if "cuda_rng" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["cuda_rng"])
         self.step = info["step"]
+        self.elapsed = self.clock = info.get("elapsed", 0.0)
         metrics = self.out / "metrics.jsonl"
         if self.rank == 0 and metrics.is_file():  # forget what was logged after the checkpoint
             kept = [line for line in metrics.read_text().splitlines() if json.loads(line)["step"] <= self.step]
@@ -148,12 +155,13 @@ class Trainer:
         totals = {"loss": 0.0, "mlm_loss": 0.0, "nsp_loss": 0.0}
         for m in range(c.grad_accumulation):
             batch = self.data.batch(step * c.grad_accumulation + m, micro, self.rank, self.world)
-            batch = {k: v.to(self.device) for k, v in batch.items()}
+            batch = {k: v.to(self.device) for k, v in batch.items() if c.nsp or k != "next_sentence_label"}
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
                 out = model(**batch, only_masked=True)
             (out.loss / c.grad_accumulation).backward()
             for k in totals:
-                totals[k] += out[k].item() / c.grad_accumulation
+                if out[k] is not None:
+                    totals[k] += out[k].item() / c.grad_accumulation
         if self.world > 1:  # report the global batch's loss, not this rank's shard
             stats = torch.tensor(list(totals.values()), device=self.device)
             dist.all_reduce(stats)
@@ -173,7 +181,9 @@ class Trainer:
             record = {"step": self.step + 1, **self.train_step(self.step)}
             self.step += 1
             history.append(record)
-            if self.step % c.log_every == 0 or self.step == c.steps:
+            self.clock = record["time"] = self.elapsed + time.perf_counter() - t0
+            last = self.step == c.steps or self._out_of_time()
+            if self.step % c.log_every == 0 or last:
                 self._log(record)
                 if self.progress:
                     done = self.step / c.steps
@@ -181,17 +191,29 @@ class Trainer:
                     print(f"\r[{bar}] step {self.step}/{c.steps} loss {record['loss']:.3f} "
                           f"(mlm {record['mlm_loss']:.3f}, nsp {record['nsp_loss']:.3f}) "
                           f"{time.perf_counter() - t0:.0f}s", end="", file=sys.stderr, flush=True)
-            if self.rank == 0 and (self.step % c.eval_every == 0 or self.step == c.steps):
-                self._log({"step": self.step, **evaluate(self.model, self.data, self.device)})
-            if self.step % c.save_every == 0 or self.step == c.steps:
+            if self.rank == 0 and (self.step % c.eval_every == 0 or last):
+                self._log({"step": self.step, "time": record["time"], **evaluate(self.model, self.data, self.device)})
+            if self.step % c.save_every == 0 or last:
                 self.save()
+            if last:
+                break
         if self.progress:
             print(file=sys.stderr)
         return history
 
+    def _out_of_time(self) -> bool:
+        """Past --time-budget? Rank 0's clock decides for every rank, so all stop at the same step."""
+        if self.config.time_budget is None:
+            return False
+        over = torch.tensor([float(self.clock >= 60 * self.config.time_budget)], device=self.device)
+        if self.world > 1:
+            dist.broadcast(over, 0)
+        return bool(over.item())
+
     def save(self) -> None:
         if self.rank == 0:
             save_checkpoint(self.out, self.step, self.model, self.tok, self.optimizer, self.scheduler,
-                            {"train_config": asdict(self.config), "data_config": asdict(self.data.config)})
+                            {"train_config": asdict(self.config), "data_config": asdict(self.data.config),
+                             "elapsed": self.clock})
         if self.world > 1:
             dist.barrier()
