@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print_neighbours(args.vectors, args.words, args.topn, no_header=args.no_header)
         return 0
-    except (ValueError, KeyError, FileNotFoundError) as e:
+    except (ValueError, KeyError, FileNotFoundError, IsADirectoryError) as e:
         print(f"glove: error: {e}", file=sys.stderr)
         return 2
 

@@ -163,6 +163,8 @@ def read_text(path: str | os.PathLike, what: str = "text file") -> str:
     import gzip
 
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a {what} (one file)")
     if not path.is_file():
         raise FileNotFoundError(f"no {what} at {path}")
     data = path.read_bytes()

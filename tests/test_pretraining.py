@@ -341,3 +341,14 @@ def test_time_budget_stops_cleanly(small_corpus, tmp_path):
     assert 3.0 <= final["time"] < 60 and final["step"] < 100000
     assert (out / "checkpoints" / f"step-{final['step']:07d}").is_dir()
     assert "neighbour counts" in r.stdout
+
+
+@pytest.mark.parametrize("flag,value,message", [("--steps", "0", "--steps must be at least 1"),
+                                                ("--steps", "-5", "--steps must be at least 1"),
+                                                ("--batch-size", "0", "--batch-size must be at least 1"),
+                                                ("--time-budget", "0", "--time-budget must be a positive"),
+                                                ("--num-attention-heads", "3", "must divide by")])
+def test_impossible_arguments_are_one_line_before_any_work(tmp_path, flag, value, message):
+    r = run_cli("pretrain", "--corpus", str(tmp_path / "not-even-there"), "--out", str(tmp_path / "run"), flag, value)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

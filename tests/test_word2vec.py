@@ -262,3 +262,14 @@ def test_cbow_as_good_as_gensim_on_enwiki(tmp_path):
     assert mean["wordsim353"] >= 0.086 - 0.03, runs
     assert mean["simlex999"] >= 0.033 - 0.03, runs
     assert mean["analogy"] >= 0.0060 - 0.002, runs
+
+
+@pytest.mark.parametrize("package", ["word2vec", "glove"])
+def test_commands_refuse_a_folder_in_one_line(package, tmp_path, capsys):
+    import importlib
+
+    main = importlib.import_module(f"{package}.cli").main
+    assert main(["train", str(tmp_path), str(tmp_path / "vectors.txt")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is a folder" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "vectors.txt").exists()

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print_neighbours(args.vectors, args.words, args.topn, binary=args.binary)
         return 0
-    except (ValueError, KeyError, FileNotFoundError) as e:
+    except (ValueError, KeyError, FileNotFoundError, IsADirectoryError) as e:
         print(f"word2vec: error: {e}", file=sys.stderr)
         return 2
 

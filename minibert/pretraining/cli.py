@@ -65,6 +65,25 @@ def add_commands(sub) -> None:
     f.set_defaults(fn=run_fill_mask, needs_model=False)
 
 
+def check_arguments(args) -> None:
+    """Impossible values get one line, before any data is read or built."""
+    at_least_1 = ("steps", "batch_size", "grad_accumulation", "vocab_size", "hidden_size", "num_hidden_layers",
+                  "num_attention_heads", "intermediate_size", "eval_every", "save_every", "log_every",
+                  "dupe_factor", "max_predictions_per_seq")
+    for name in at_least_1:
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.warmup_steps < 0 or args.learning_rate <= 0:
+        raise ValueError("--warmup-steps must be >= 0 and --learning-rate > 0")
+    if not 0 <= args.dropout < 1 or not 0 < args.masked_lm_prob < 1:
+        raise ValueError("--dropout must be in [0, 1) and --masked-lm-prob in (0, 1)")
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise ValueError(f"--time-budget must be a positive number of minutes, got {args.time_budget}")
+    if args.hidden_size % args.num_attention_heads:
+        raise ValueError(f"--hidden-size {args.hidden_size} must divide by --num-attention-heads "
+                         f"{args.num_attention_heads}")
+
+
 def run_pretrain(args) -> int:
     import torch
 
@@ -79,6 +98,7 @@ def run_pretrain(args) -> int:
     from .trainer import TrainConfig, Trainer
     from .vocab_trainer import train_wordpiece
 
+    check_arguments(args)
     out = Path(args.out)
     init_vectors = read_vectors(args.init_embeddings) if args.init_embeddings and not args.resume else None
     documents = read_documents(args.corpus)
