@@ -1,7 +1,7 @@
 """Heads on top of the encoder: pretraining (MLM + NSP) and the usual fine-tuning tasks.
 
 The MLM decoder is *tied* to the word embeddings (the same tensor, transposed use) with its own
-bias. `only_masked=True` evaluates it at the labelled positions only -- Google's original
+bias, unless the config says `tie_word_embeddings: false`: then it is a matrix of its own. `only_masked=True` evaluates it at the labelled positions only -- Google's original
 pretraining does this; HF computes logits for every position. Lesson: lessons/04-pretraining.md.
 """
 from __future__ import annotations
@@ -26,10 +26,14 @@ class MLMHead(nn.Module):
         self.act = ACT_FN[config.hidden_act]
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.bias = nn.Parameter(torch.zeros(config.vocab_size))
+        # an untied decoder (V, H) of its own; tied (the default), the word embeddings serve
+        self.decoder = None if config.tie_word_embeddings else \
+            nn.Parameter(torch.empty(config.vocab_size, config.hidden_size).normal_(0.0, config.initializer_range))
 
     def forward(self, hidden: torch.Tensor, word_embeddings: torch.Tensor) -> torch.Tensor:
         t = self.norm(self.act(self.transform(hidden)))  # (..., H)
-        return F.linear(t, word_embeddings, self.bias)   # (..., V)
+        decoder = word_embeddings if self.decoder is None else self.decoder
+        return F.linear(t, decoder, self.bias)            # (..., V)
 
 
 def classifier_layers(config: BertConfig) -> tuple[nn.Dropout, nn.Linear]:

@@ -37,7 +37,8 @@ HF_NAMES = [
     (r"^pooler\.dense\.", "pooler.dense."),
     (r"^mlm\.transform\.", "cls.predictions.transform.dense."),
     (r"^mlm\.norm\.", "cls.predictions.transform.LayerNorm."),
-    (r"^mlm\.bias$", "cls.predictions.bias"),                   # the decoder's weight is the word embeddings
+    (r"^mlm\.bias$", "cls.predictions.bias"),                   # tied: the decoder's weight is the word embeddings
+    (r"^mlm\.decoder$", "cls.predictions.decoder.weight"),      # untied (tie_word_embeddings: false)
     (r"^nsp\.", "cls.seq_relationship."),
     (r"^classifier\.", "classifier."),
     (r"^qa_outputs\.", "qa_outputs."),
@@ -85,8 +86,9 @@ def read_checkpoint(folder: Path) -> dict[str, torch.Tensor]:
                             "model.safetensors.index.json or pytorch_model.bin")
 
 
-def normalize_keys(state: dict[str, torch.Tensor], head_model: bool) -> dict[str, torch.Tensor]:
-    """Undo key drift: gamma/beta names, buffers saved as weights, the bert. prefix."""
+def normalize_keys(state: dict[str, torch.Tensor], head_model: bool, tied: bool = True) -> dict[str, torch.Tensor]:
+    """Undo key drift: gamma/beta names, buffers saved as weights, the bert. prefix; with a tied
+    decoder, drop a decoder weight that repeats the word embeddings."""
     out = {}
     for key, t in state.items():
         key = re.sub(r"LayerNorm\.gamma$", "LayerNorm.weight", key)
@@ -103,7 +105,12 @@ def normalize_keys(state: dict[str, torch.Tensor], head_model: bool) -> dict[str
     decoder_bias = out.pop("cls.predictions.decoder.bias", None)
     if decoder_bias is not None:
         out.setdefault("cls.predictions.bias", decoder_bias)
-    out.pop("cls.predictions.decoder.weight", None)
+    decoder = out.get("cls.predictions.decoder.weight")
+    if tied and decoder is not None:
+        words = out.get("bert.embeddings.word_embeddings.weight", out.get("embeddings.word_embeddings.weight"))
+        if words is None or (decoder.shape == words.shape and torch.equal(decoder, words)):
+            del out["cls.predictions.decoder.weight"]  # a copy of the tied weight: nothing lost
+        # otherwise it stays, and from_pretrained reports it as an untied decoder it cannot keep
     return out
 
 
@@ -124,7 +131,7 @@ class PretrainedMixin:
         folder = resolve_model_dir(name_or_path)
         config = BertConfig.from_json_file(folder / "config.json", **config_overrides)
         head_model = cls.__name__ != "BertModel"
-        state = normalize_keys(read_checkpoint(folder), head_model)
+        state = normalize_keys(read_checkpoint(folder), head_model, config.tie_word_embeddings)
         model = cls(config)
         expected = {hf_key(name): name for name in model.state_dict()}
         missing = sorted(k for k in expected if k not in state)
@@ -139,6 +146,17 @@ class PretrainedMixin:
         other_heads = [k for k in unexpected if k.startswith(HEAD_PREFIXES) or
                        k.startswith(("pooler.", "bert.pooler."))]
         strange = [k for k in unexpected if k not in other_heads]
+        untied = "cls.predictions.decoder.weight" in unexpected and config.tie_word_embeddings \
+            and any(k.startswith("mlm.") for k in model.state_dict())
+        if untied:
+            other_heads.remove("cls.predictions.decoder.weight")
+            strange.append("cls.predictions.decoder.weight")
+            message = (f"{folder}: the file has an MLM decoder weight that differs from the word embeddings, "
+                       "but config.json ties them (tie_word_embeddings: true): it would be discarded. "
+                       "Set tie_word_embeddings to false to keep it")
+            if strict:
+                raise WeightsFileError(message)
+            logger.warning(message)
         if strict and (body_missing or strange):
             raise WeightsFileError(f"{folder}: weights do not match {cls.__name__}: "
                                    f"missing {body_missing[:10]}, unexpected {strange[:10]}")

@@ -223,3 +223,40 @@ def test_saved_files_have_the_usual_permissions(hf_folder, tmp_path):
     model.save_pretrained(tmp_path / "saved")
     for name in ("config.json", "model.safetensors"):
         assert stat.S_IMODE((tmp_path / "saved" / name).stat().st_mode) == 0o666 & ~umask()
+
+
+def test_untied_decoder_both_ways(tmp_path):
+    """A transformers model saved with tie_word_embeddings=False keeps its own decoder in ours,
+    and ours saves it back; a tied config with a different decoder in the file is reported."""
+    from minibert.backend import load_safetensors, save_safetensors
+
+    torch.manual_seed(1)
+    hf = transformers.BertForPreTraining(transformers.BertConfig(**CFG, tie_word_embeddings=False)).eval()
+    with torch.no_grad():
+        hf.cls.predictions.decoder.weight.normal_(0, 0.5)  # clearly not the word embeddings
+    hf.save_pretrained(tmp_path / "untied")
+    assert "cls.predictions.decoder.weight" in load_safetensors(tmp_path / "untied" / "model.safetensors")
+    ours = minibert.BertForPreTraining.from_pretrained(tmp_path / "untied")
+    assert ours.mlm.decoder is not None
+    ids = torch.randint(5, CFG["vocab_size"], (2, 9))
+    with torch.no_grad():
+        diff = (ours(ids).prediction_logits - hf(ids).prediction_logits).abs().max().item()
+    assert diff <= 1e-5
+    ours.save_pretrained(tmp_path / "back")
+    again = transformers.BertForPreTraining.from_pretrained(tmp_path / "back").eval()
+    assert not again.config.tie_word_embeddings
+    with torch.no_grad():
+        assert (again(ids).prediction_logits - hf(ids).prediction_logits).abs().max().item() <= 1e-5
+
+    # the same file under a config that ties: the decoder would be lost, so strict loading refuses
+    config = json.loads((tmp_path / "untied" / "config.json").read_text())
+    config["tie_word_embeddings"] = True
+    (tmp_path / "untied" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsFileError, match="would be discarded"):
+        minibert.BertForPreTraining.from_pretrained(tmp_path / "untied")
+    minibert.BertForPreTraining.from_pretrained(tmp_path / "untied", strict=False)  # warned, loads
+    # a decoder that merely repeats the tied embeddings is no loss, and loads silently
+    state = load_safetensors(tmp_path / "untied" / "model.safetensors")
+    state["cls.predictions.decoder.weight"] = state["bert.embeddings.word_embeddings.weight"].clone()
+    save_safetensors(state, tmp_path / "untied" / "model.safetensors")
+    minibert.BertForPreTraining.from_pretrained(tmp_path / "untied")
