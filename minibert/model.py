@@ -53,6 +53,18 @@ class BertModel(PretrainedMixin, nn.Module):
         self.pooler = Pooler(config) if add_pooling_layer else None
         init_weights(self, config)
 
+    def set_attn_implementation(self, name: str) -> None:
+        """"sdpa" (default: torch's fused kernel, held equal to the formula by the tests) or "eager"
+        (the written-out softmax(QKᵀ/√d + mask)·V, always used when attentions are asked for)."""
+        if name not in ("sdpa", "eager"):
+            raise ValueError(f"attn_implementation must be 'sdpa' or 'eager', got {name!r}")
+        for layer in self.encoder.layers:
+            layer.attention.use_sdpa = name == "sdpa"
+
+    @property
+    def attn_implementation(self) -> str:
+        return "sdpa" if self.encoder.layers[0].attention.use_sdpa else "eager"
+
     def check_inputs(self, input_ids, attention_mask, token_type_ids, position_ids):
         """Clear errors for inputs the model cannot take."""
         c = self.config

@@ -119,10 +119,12 @@ class PretrainedMixin:
 
     @classmethod
     def from_pretrained(cls, name_or_path, *, strict: bool = True, dtype=None, device=None,
-                        output_loading_info: bool = False, **config_overrides):
+                        output_loading_info: bool = False, attn_implementation: str = "sdpa",
+                        **config_overrides):
         """Load an HF folder (or a model id in the HF cache). Returns the model in eval() mode.
 
-        strict: missing or unknown encoder weights are an error. Head weights absent from the
+        attn_implementation: "sdpa" (torch's fused kernel) or "eager" (the written-out formula), as
+        in transformers. strict: missing or unknown encoder weights are an error. Head weights absent from the
         file (an encoder-only checkpoint into a model with a head) are freshly initialised and
         reported; weights of other heads are ignored and reported.
         """
@@ -167,6 +169,7 @@ class PretrainedMixin:
                 new_state[name] = state[key].to(new_state[name].dtype)
         model.load_state_dict(new_state, strict=True)
         model.to(dtype=dtype, device=device).eval()
+        getattr(model, "bert", model).set_attn_implementation(attn_implementation)
         model.name_or_path = str(folder)
         if head_missing:
             logger.warning("%s: newly initialised (not in the checkpoint): %s", cls.__name__, head_missing)

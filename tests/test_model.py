@@ -36,7 +36,7 @@ def make_batch(cfg, seed=0, B=3, T=11):
     return dict(input_ids=ids, attention_mask=mask, token_type_ids=types)
 
 
-def pair(cfg, head, tmp_path, dtype, seed=0):
+def pair(cfg, head, tmp_path, dtype, seed=0, attn="sdpa"):
     torch.manual_seed(seed)
     hf_cls = getattr(transformers, head)
     config = transformers.BertConfig(**cfg, num_labels=3 if "Classification" in head else 2)
@@ -46,7 +46,7 @@ def pair(cfg, head, tmp_path, dtype, seed=0):
         for p in hf.parameters():
             p.add_(0.02 * torch.randn_like(p))
     hf.save_pretrained(tmp_path)
-    ours = getattr(minibert, head).from_pretrained(tmp_path, dtype=dtype)
+    ours = getattr(minibert, head).from_pretrained(tmp_path, dtype=dtype, attn_implementation=attn)
     return ours, hf.to(dtype).eval()
 
 
@@ -57,22 +57,28 @@ def maxdiff(a, b, mask=None):
     return d.max().item()
 
 
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("cfg", CONFIGS)
-def test_pretraining_outputs_losses_and_gradients(cfg, dtype, tmp_path):
-    ours, hf = pair(cfg, "BertForPreTraining", tmp_path, dtype)
+def test_pretraining_outputs_losses_and_gradients(cfg, dtype, attn, tmp_path):
+    """Both attention paths: "sdpa", the default users run (attention maps not asked for, so the
+    fused kernel runs), and "eager", the written-out formula (attention maps compared too)."""
+    ours, hf = pair(cfg, "BertForPreTraining", tmp_path, dtype, attn=attn)
+    assert ours.bert.attn_implementation == attn
     tol = TOL[dtype]
     batch = make_batch(cfg)
     labels = torch.full_like(batch["input_ids"], -100)
     labels[0, 2], labels[0, 5], labels[1, 3], labels[2, 1] = 5, 17, 9, 33
     nsp = torch.tensor([0, 1, 0])
-    a = ours(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=True)
-    b = hf(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=True)
+    maps = attn == "eager"
+    a = ours(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=maps)
+    b = hf(**batch, labels=labels, next_sentence_label=nsp, output_hidden_states=True, output_attentions=maps)
     mask = batch["attention_mask"]
     assert len(a.hidden_states) == len(b.hidden_states) == cfg["num_hidden_layers"] + 1
     for x, y in zip(a.hidden_states, b.hidden_states):
         assert maxdiff(x, y, mask) <= tol["hidden"]
-    for x, y in zip(a.attentions, b.attentions):
+    assert (a.attentions is None) == (not maps)
+    for x, y in zip(a.attentions or (), b.attentions or ()):
         assert maxdiff(x, y) <= tol["hidden"]
     assert maxdiff(a.prediction_logits, b.prediction_logits, mask) <= tol["logits"]
     assert maxdiff(a.seq_relationship_logits, b.seq_relationship_logits) <= tol["logits"]
@@ -139,23 +145,29 @@ def minilm_pair(minilm_dir):
     return ours, hf
 
 
-def test_real_minilm_weights(minilm_pair, tokenizer):
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_real_minilm_weights(minilm_pair, tokenizer, attn):
     ours, hf = minilm_pair
+    ours.set_attn_implementation(attn)
     texts = ["我是一个人工智能模型", "The quick brown fox jumps over the lazy dog.", "BERT has no decoder."]
     batch = tokenizer(texts, ["体育、科技、娱乐", "", "It is an encoder."], padding=True, return_tensors="pt")
+    assert not batch["attention_mask"].all()  # padding is in play
     with torch.no_grad():
-        a = ours(**batch, output_hidden_states=True, output_attentions=True)
-        b = hf(**batch, output_hidden_states=True, output_attentions=True)
+        a = ours(**batch, output_hidden_states=True, output_attentions=attn == "eager")
+        b = hf(**batch, output_hidden_states=True, output_attentions=attn == "eager")
+    ours.set_attn_implementation("sdpa")
     mask = batch["attention_mask"]
     for x, y in zip(a.hidden_states, b.hidden_states):
         assert maxdiff(x, y, mask) <= 1e-5
-    for x, y in zip(a.attentions, b.attentions):
+    for x, y in zip(a.attentions or (), b.attentions or ()):
         assert maxdiff(x, y) <= 1e-5
     assert maxdiff(a.pooler_output, b.pooler_output) <= 1e-5
 
 
-def test_real_minilm_gradients(minilm_pair, tokenizer):
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_real_minilm_gradients(minilm_pair, tokenizer, attn):
     ours, hf = minilm_pair
+    ours.set_attn_implementation(attn)
     batch = tokenizer(["a short text", "and a longer text, padded less"], padding=True, return_tensors="pt")
     ours.zero_grad()
     hf.zero_grad()
@@ -167,6 +179,7 @@ def test_real_minilm_gradients(minilm_pair, tokenizer):
             continue  # the pooler is not in this loss
         q = theirs[hf_key(name)]
         assert maxdiff(p.grad, q.grad) <= 1e-6, name
+    ours.set_attn_implementation("sdpa")
 
 
 def mean_pool(model, tok, texts):
@@ -183,6 +196,13 @@ def test_minilm_sentence_similarity_ranks_paraphrase_first(minilm_pair, tokenize
     v = mean_pool(ours, tokenizer, ["A man is playing a guitar.", "Someone plays the guitar.",
                                     "The stock market fell sharply today."])
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_attention_implementation_switch(tmp_path):
+    ours, _ = pair(CONFIGS[0], "BertForSequenceClassification", tmp_path, torch.float32, attn="eager")
+    assert all(not layer.attention.use_sdpa for layer in ours.bert.encoder.layers)
+    with pytest.raises(ValueError, match="'sdpa' or 'eager'"):
+        ours.bert.set_attn_implementation("flash")
 
 
 def test_parameter_count_of_bert_base():
