@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # which flags were given (pretrain --resume)
     try:
         if not getattr(args, "needs_model", True):
             return args.fn(args) or 0

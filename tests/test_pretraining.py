@@ -352,3 +352,26 @@ def test_impossible_arguments_are_one_line_before_any_work(tmp_path, flag, value
     r = run_cli("pretrain", "--corpus", str(tmp_path / "not-even-there"), "--out", str(tmp_path / "run"), flag, value)
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_resume_takes_the_runs_own_arguments(small_corpus, tmp_path):
+    """`--out X --resume` alone continues the run in X: its corpus and sizes, not the defaults."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(small_corpus.read_text())
+    out = tmp_path / "run"
+    sizes = ["--hidden-size", "32", "--num-hidden-layers", "1", "--num-attention-heads", "2",
+             "--intermediate-size", "37", "--vocab-size", "400", "--batch-size", "8", "--warmup-steps", "2",
+             "--eval-every", "6", "--save-every", "3"]
+    env = {"MINIBERT_STOP_AFTER_STEP": "3"}  # the run is cut after its first checkpoint
+    r = run_cli("pretrain", "--corpus", str(corpus), "--out", str(out), "--steps", "6", *sizes, env=env)
+    assert r.returncode == 130 and "--resume" in r.stderr, r.stderr
+    r = run_cli("pretrain", "--out", str(out), "--resume")
+    assert r.returncode == 0, r.stderr
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps[-1] == 6 and (out / "config.json").is_file()
+    assert json.loads((out / "config.json").read_text())["hidden_size"] == 32
+    r = run_cli("pretrain", "--out", str(out), "--resume", "--hidden-size", "64")
+    assert r.returncode == 2 and "--hidden-size 64 contradicts the run" in r.stderr
+    corpus.write_text(corpus.read_text() + "\nOne more sentence.\n")
+    r = run_cli("pretrain", "--out", str(out), "--resume")
+    assert r.returncode == 2 and "has changed since the run" in r.stderr

@@ -98,8 +98,12 @@ def run_pretrain(args) -> int:
     from .trainer import TrainConfig, Trainer
     from .vocab_trainer import train_wordpiece
 
+    from .run_args import resume_args, save_run_args
+
     check_arguments(args)
     out = Path(args.out)
+    if args.resume and latest_checkpoint(out) is not None:
+        args = resume_args(out, args, getattr(args, "argv", []))
     init_vectors = read_vectors(args.init_embeddings) if args.init_embeddings and not args.resume else None
     documents = read_documents(args.corpus)
     lower = not args.cased
@@ -134,6 +138,8 @@ def run_pretrain(args) -> int:
         learning_rate=args.learning_rate, warmup_steps=min(args.warmup_steps, args.steps),
         eval_every=args.eval_every, save_every=args.save_every, log_every=args.log_every,
         seed=args.seed, nsp=args.nsp, time_budget=args.time_budget), out, resume=args.resume)
+    if trainer.rank == 0 and not args.resume:
+        save_run_args(out, args)
     if trainer.rank == 0:
         print(f"{len(documents)} documents, {len(data.pairs)} training pairs, {len(data.heldout)} held-out; "
               f"vocabulary {tok.vocab_size}; {sum(p.numel() for p in model.parameters()):,} parameters")

@@ -24,6 +24,9 @@ from .checkpoint import latest_checkpoint, load_trainer_state, save_checkpoint
 from .data import PretrainingData
 
 
+_STOP_AFTER = int(os.environ.get("MINIBERT_STOP_AFTER_STEP", "-1"))  # for tests only
+
+
 @dataclass
 class TrainConfig:
     steps: int = 1000
@@ -114,6 +117,8 @@ class Trainer:
         elif latest_checkpoint(self.out) is not None:
             raise FileExistsError(f"{self.out} already holds a training run: pass --resume to continue it, "
                                   "or choose another --out")
+        elif self.rank == 0 and (self.out / "metrics.jsonl").exists():
+            (self.out / "metrics.jsonl").unlink()  # an aborted run's log, without a checkpoint: start it anew
         self.ddp = torch.nn.parallel.DistributedDataParallel(model) if self.world > 1 else None
 
     def _resume(self) -> None:
@@ -197,6 +202,8 @@ class Trainer:
                 self.save()
             if last:
                 break
+            if self.step == _STOP_AFTER:
+                raise KeyboardInterrupt  # tests: an interruption right after a checkpoint
         if self.progress:
             print(file=sys.stderr)
         return history
