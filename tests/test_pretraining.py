@@ -375,3 +375,22 @@ def test_resume_takes_the_runs_own_arguments(small_corpus, tmp_path):
     corpus.write_text(corpus.read_text() + "\nOne more sentence.\n")
     r = run_cli("pretrain", "--out", str(out), "--resume")
     assert r.returncode == 2 and "has changed since the run" in r.stderr
+
+
+def test_damaged_checkpoints_are_one_line_with_a_way_out(small_corpus, tmp_path):
+    out = tmp_path / "run"
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL)
+    assert r.returncode == 0, r.stderr
+    root = out / "checkpoints"
+    assert sorted(p.name for p in root.glob("step-*")) == ["step-0000008", "step-0000016"]
+    state = root / "step-0000016" / "trainer_state.pt"
+    state.write_bytes(state.read_bytes()[: state.stat().st_size // 2])  # truncated by a crash
+    r = run_cli("pretrain", "--out", str(out), "--resume")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "step-0000016 is unreadable" in r.stderr and "newest intact checkpoint is step-0000008" in r.stderr
+    (root / "latest").write_text("step-0000099")
+    r = run_cli("pretrain", "--out", str(out), "--resume")
+    assert r.returncode == 2 and "names step-0000099, which is missing" in r.stderr
+    (root / "latest").write_text("step-0000008")  # the way out the message gives
+    r = run_cli("pretrain", "--out", str(out), "--resume")
+    assert r.returncode == 0, r.stderr
