@@ -10,6 +10,7 @@ cooccur's) beside ours. Quality is gensim's evaluation of each.
 Run: python benchmarks/glove_speed.py [--corpus enwiki.txt.gz] [--dtype float64] [--c-glove-dir GloVe/build]
 """
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,16 +33,26 @@ def c_vectors_to_word2vec(c_file: Path, out: Path) -> None:
     out.write_text(f"{len(lines)} 100\n" + "\n".join(lines) + "\n")
 
 
+def glove_command(c_dir: Path, epochs: int) -> list[str]:
+    """The C tool's training stage as an argument list (no shell), on cooc.shuf.bin and vocab.txt."""
+    return [str(c_dir / "glove"), "-save-file", "vectors", "-threads", "2", "-input-file", "cooc.shuf.bin",
+            "-x-max", "10", "-iter", str(epochs), "-vector-size", "100", "-binary", "0", "-model", "2",
+            "-vocab-file", "vocab.txt", "-verbose", "0"]
+
+
 def run_c(c_dir: Path, text: Path, epochs: int, out: Path) -> float:
     """The C tool's four stages on `text`, 2 threads; returns the wall time. Vectors go to `out`."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        sh = (f"{c_dir}/vocab_count -min-count 5 -verbose 0 < {text} > vocab.txt && "
-              f"{c_dir}/cooccur -memory 4.0 -vocab-file vocab.txt -verbose 0 -window-size 15 < {text} > cooc.bin && "
-              f"{c_dir}/shuffle -memory 4.0 -verbose 0 < cooc.bin > cooc.shuf.bin && "
-              f"{c_dir}/glove -save-file vectors -threads 2 -input-file cooc.shuf.bin -x-max 10 -iter {epochs} "
-              f"-vector-size 100 -binary 0 -model 2 -vocab-file vocab.txt -verbose 0")
-        subprocess.run(sh, shell=True, cwd=tmp, check=True)
+        stages = [([c_dir / "vocab_count", "-min-count", "5", "-verbose", "0"], text, "vocab.txt"),
+                  ([c_dir / "cooccur", "-memory", "4.0", "-vocab-file", "vocab.txt", "-verbose", "0",
+                    "-window-size", "15"], text, "cooc.bin"),
+                  ([c_dir / "shuffle", "-memory", "4.0", "-verbose", "0"], Path(tmp, "cooc.bin"), "cooc.shuf.bin"),
+                  (glove_command(c_dir, epochs), None, None)]
+        for argv, stdin, stdout in stages:  # argument lists, no shell: paths are never parsed as commands
+            with open(stdin, "rb") if stdin else open(os.devnull, "rb") as i, \
+                    open(Path(tmp, stdout), "wb") if stdout else open(os.devnull, "wb") as o:
+                subprocess.run([str(a) for a in argv], stdin=i, stdout=o, cwd=tmp, check=True)
         seconds = time.perf_counter() - t0
         c_vectors_to_word2vec(Path(tmp, "vectors.txt"), out)
         return seconds
@@ -58,9 +69,7 @@ def run_c_training(c_dir: Path, vocab, rows, cols, values, epochs: int, out: Pat
             np.asarray(values)[order]
         records.tofile(Path(tmp, "cooc.shuf.bin"))
         t0 = time.perf_counter()
-        subprocess.run(f"{c_dir}/glove -save-file vectors -threads 2 -input-file cooc.shuf.bin -x-max 10 "
-                       f"-iter {epochs} -vector-size 100 -binary 0 -model 2 -vocab-file vocab.txt -verbose 0",
-                       shell=True, cwd=tmp, check=True, capture_output=True)
+        subprocess.run(glove_command(c_dir, epochs), cwd=tmp, check=True, capture_output=True)
         seconds = time.perf_counter() - t0
         c_vectors_to_word2vec(Path(tmp, "vectors.txt"), out)
         return seconds
