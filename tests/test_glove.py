@@ -146,7 +146,32 @@ def test_batched_step_with_one_record_is_the_c_rule():
                 x_max=x_max, alpha=alpha, eta=eta, grad_clip=100.0, batch_size=1)
     assert torch.allclose(p.w[i], w - gw, atol=1e-15) and torch.allclose(p.c[j], c - gc, atol=1e-15)
     assert abs(p.bw[i].item() - (bw - fdiff)) < 1e-15 and abs(p.gbw[i].item() - (1 + fdiff ** 2)) < 1e-15
-    assert torch.allclose(p.gw[i], 1 + gw * gw, atol=1e-15)
+    assert abs(p.bc[j].item() - (bc - fdiff)) < 1e-15 and abs(p.gbc[j].item() - (1 + fdiff ** 2)) < 1e-15
+    assert torch.allclose(p.gw[i], 1 + gw * gw, atol=1e-15) and torch.allclose(p.gc[j], 1 + gc * gc, atol=1e-15)
+    untouched = [r for r in range(4) if r != i]  # every other row of every group is as it was
+    assert torch.equal(p.w[untouched], W[untouched, :4]) and torch.equal(p.gw[untouched], torch.ones(3, 4))
+
+
+def test_batched_denominator_written_out():
+    """The batched rule, record by record: each record's step is divided by sqrt(G + the squares
+    of the batch's *other* records on its row); G then receives all of them."""
+    from glove.train import _denominator
+
+    G = torch.tensor([[1.0, 2.0], [3.0, 1.5], [1.0, 1.0]], dtype=torch.float64)
+    rows = torch.tensor([0, 1, 0, 0])       # row 0 three times, row 1 once
+    sq = torch.tensor([[0.5, 1.0], [2.0, 0.25], [1.5, 0.0], [0.25, 4.0]], dtype=torch.float64)
+    expected_denom = torch.stack([
+        (G[0] + sq[2] + sq[3]).sqrt(),      # record 0: the other two records of row 0
+        G[1].sqrt(),                        # record 1: alone on its row -> the C rule
+        (G[0] + sq[0] + sq[3]).sqrt(),
+        (G[0] + sq[0] + sq[2]).sqrt()])
+    expected_G = G.clone()
+    expected_G[0] += sq[0] + sq[2] + sq[3]
+    expected_G[1] += sq[1]
+    acc = G.clone()
+    denom = _denominator(acc, rows, sq)
+    assert torch.allclose(denom, expected_denom, atol=1e-15, rtol=0)
+    assert torch.allclose(acc, expected_G, atol=1e-15, rtol=0)
 
 
 def test_saved_vectors_load_in_gensim(corpus, tmp_path):
