@@ -99,10 +99,12 @@ class PretrainingData:
             return self.static[i]
         return self.mask(self.pairs[i], random.Random(f"{self.seed}/mask/{position}"))
 
-    def batch(self, step: int, batch_size: int, rank: int = 0, world_size: int = 1) -> dict[str, torch.Tensor]:
-        """Rank `rank`'s share of global batch `step` (examples step*B .. step*B+B-1)."""
+    def batch(self, step: int, batch_size: int, shard: int = 0, n_shards: int = 1) -> dict[str, torch.Tensor]:
+        """Shard `shard` of `n_shards` of global batch `step` (examples step*B .. step*B+B-1, every
+        n_shards-th from the shard's own). Ranks and accumulation steps split a batch the same way,
+        so two ranks and one process accumulating two micro-batches see the same micro-batches."""
         start = step * batch_size
-        return collate([self.example(p) for p in range(start + rank, start + batch_size, world_size)],
+        return collate([self.example(p) for p in range(start + shard, start + batch_size, n_shards)],
                        self.tok.pad_token_id)
 
 

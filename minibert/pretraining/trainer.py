@@ -159,7 +159,8 @@ class Trainer:
         micro = c.batch_size // c.grad_accumulation
         totals = {"loss": 0.0, "mlm_loss": 0.0, "nsp_loss": 0.0}
         for m in range(c.grad_accumulation):
-            batch = self.data.batch(step * c.grad_accumulation + m, micro, self.rank, self.world)
+            # micro-batch m of this rank: shard m·world + rank of the global batch
+            batch = self.data.batch(step, c.batch_size, m * self.world + self.rank, self.world * c.grad_accumulation)
             batch = {k: v.to(self.device) for k, v in batch.items() if c.nsp or k != "next_sentence_label"}
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
                 out = model(**batch, only_masked=True)
