@@ -260,8 +260,7 @@ def test_cbow_as_good_as_gensim_on_enwiki(tmp_path):
     runs = [enwiki_scores(tmp_path, sg=0, seed=seed) for seed in (1, 2, 3, 4)]
     mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
     assert mean["wordsim353"] >= 0.086 - 0.03, runs
-    assert mean["simlex999"] >= 0.033 - 0.03, runs
-    assert mean["analogy"] >= 0.0060 - 0.002, runs
+    assert mean["analogy"] >= 0.0060 - 0.002, runs  # no SimLex band: untrained vectors would pass it
 
 
 @pytest.mark.parametrize("package", ["word2vec", "glove"])
