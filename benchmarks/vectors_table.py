@@ -223,6 +223,7 @@ def plot_layers(minilm: dict, small: dict, folders: list[Path]) -> None:
         ax.set_xlabel("layer (0 = embeddings)")
         ax.set_title(title)
     axes[0].legend(fontsize=7)
+    axes[2].legend(fontsize=7)
     fig.tight_layout()
     for folder in folders:
         fig.savefig(folder / "vectors-by-layer.png", dpi=80, metadata={"Software": None})
