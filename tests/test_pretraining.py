@@ -274,8 +274,12 @@ def test_existing_run_and_mismatched_vocab(small_corpus, tmp_path, minilm_dir):
     before = (out / "model.safetensors").read_bytes()
     r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL)
     assert r.returncode == 2 and "--resume" in r.stderr
-    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL, "--resume",
-                "--vocab", str(minilm_dir / "vocab.txt"))
+    resume_with_other_vocab = ("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL, "--resume",
+                               "--vocab", str(minilm_dir / "vocab.txt"))
+    r = run_cli(*resume_with_other_vocab)
+    assert r.returncode == 2 and "--vocab" in r.stderr and "contradicts the run" in r.stderr  # run_args.json
+    (out / "run_args.json").unlink()  # a run from before run_args.json: the checkpoint's vocabulary decides
+    r = run_cli(*resume_with_other_vocab)
     assert r.returncode == 2 and "vocabulary does not match" in r.stderr
     assert (out / "model.safetensors").read_bytes() == before  # nothing lost
     shutil.rmtree(out / "checkpoints")
