@@ -102,18 +102,9 @@ def _encode_all(tokenizer, texts: list[str], limit: int):
     return [tokenizer(t, truncation=True, max_length=limit) for t in texts]
 
 
-def _pad(tokenizer, encodings: list) -> dict[str, torch.Tensor]:
-    T = max(len(e["input_ids"]) for e in encodings)
-    pad = tokenizer.vocab.get(tokenizer.pad_token, 0)
-    ids = torch.full((len(encodings), T), pad, dtype=torch.long)
-    mask = torch.zeros((len(encodings), T), dtype=torch.long)
-    types = torch.zeros((len(encodings), T), dtype=torch.long)
-    for row, e in enumerate(encodings):
-        n = len(e["input_ids"])
-        ids[row, :n] = torch.tensor(e["input_ids"])
-        types[row, :n] = torch.tensor(e["token_type_ids"])
-        mask[row, :n] = 1
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+def _batch(tokenizer, texts: list[str], rows: list[int], limit: int) -> dict:
+    """The tokenizer's own padded batch of texts[rows] (the same ids as `_encode_all`'s)."""
+    return tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=limit, return_tensors="pt")
 
 
 def sentence_vectors(model, tokenizer, texts, layer: int | list[int] = -1, pooling: str = "mean",
@@ -128,11 +119,12 @@ def sentence_vectors(model, tokenizer, texts, layer: int | list[int] = -1, pooli
     check_pair(encoder, tokenizer)
     layers = _layers(encoder, layer)
     _check_pooling(pooling, "sentence")
-    encodings = _encode_all(tokenizer, texts, max_length(encoder, tokenizer))
+    limit = max_length(encoder, tokenizer)
+    encodings = _encode_all(tokenizer, texts, limit)
     out = torch.zeros(len(layers), len(texts), encoder.config.hidden_size, dtype=torch.float32)
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
-            batch = _pad(tokenizer, [encodings[i] for i in rows])
+            batch = _batch(tokenizer, texts, rows, limit)
             hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             if pooling == "cls":
                 pooled = hidden[:, :, 0]
@@ -179,7 +171,7 @@ def word_vectors(model, tokenizer, sentences, layer: int | list[int] = -1, pooli
     results: list = [None] * len(sentences)
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
-            batch = _pad(tokenizer, [encodings[i] for i in rows])
+            batch = _batch(tokenizer, sentences, rows, limit)
             hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             for b, i in enumerate(rows):
                 words = tokenizer.split_words(sentences[i])
@@ -202,14 +194,15 @@ def whole_words(tokenizer, words: list[str], word_ids: list) -> int:
 def _decontextualised(encoder, tokenizer, words: list[str], layers: list[int], pooling: str,
                       batch_size: int) -> np.ndarray:
     """Each word encoded alone, [CLS] pieces [SEP], pooled over its pieces only."""
-    encodings = _encode_all(tokenizer, words, max_length(encoder, tokenizer))
+    limit = max_length(encoder, tokenizer)
+    encodings = _encode_all(tokenizer, words, limit)
     for word, e in zip(words, encodings):
         if len(e["input_ids"]) <= 2:
             raise ValueError(f"{word!r} gives no tokens (empty, blank or control characters only)")
     vectors = np.zeros((len(layers), len(words), encoder.config.hidden_size), dtype=np.float32)
     with _inference(encoder):
         for rows in _by_length([e["input_ids"] for e in encodings], batch_size):
-            batch = _pad(tokenizer, [encodings[i] for i in rows])
+            batch = _batch(tokenizer, words, rows, limit)
             hidden = _hidden(encoder, batch, layers)  # (nL, B, T, H)
             for b, i in enumerate(rows):
                 n = len(encodings[i]["input_ids"]) - 2
