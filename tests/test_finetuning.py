@@ -74,8 +74,6 @@ def test_finetune_loads_in_transformers(tsv, minilm_dir, tmp_path, capsys):
     with torch.no_grad():
         diff = (ours(**batch).logits - ref(**batch).logits).abs().max().item()
     assert diff <= 1e-5
-    # fine-tuning moved the weights: the classifier no longer gives its initial logits
-    assert not torch.allclose(ours.classifier.weight, torch.zeros_like(ours.classifier.weight))
 
     # a second run into the same folder is refused without --overwrite ...
     assert main(args) == 2
