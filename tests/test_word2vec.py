@@ -8,6 +8,7 @@ from gensim.utils import simple_preprocess
 
 from word2vec import Word2Vec
 from word2vec import loop as L
+from word2vec import randomness as R
 from word2vec import train as T
 from word2vec.sampling import cum_table, exp_table, huffman
 from word2vec.vocab import finalize, sample_ints, scan
@@ -49,23 +50,45 @@ def test_initial_vectors_equal_gensim(lee):
     assert np.array_equal(ours.wv.vectors, ref.wv.vectors)
 
 
-@pytest.mark.parametrize("batch_size", [1, None], ids=["torch-batch-of-1", "compiled-loop"])
-@pytest.mark.parametrize("sg,cbow_mean", [(1, 1), (0, 1), (0, 0)], ids=["sg", "cbow-mean", "cbow-sum"])
-def test_training_equals_gensim_where_it_is_deterministic(lee, sg, cbow_mean, batch_size):
-    """hs=1, negative=0, sample=0, shrink_windows=False, one worker, one epoch, a corpus under
-    gensim's 10,000-word job: no randomness at all. One example at a time (torch batches of one,
-    or the compiled loop) and the C code's sigmoid table: our vectors equal gensim's to float32
-    rounding (measured: 1.2e-7 SG, 4.5e-8 CBOW; the compiled loop 2.7e-7, 3.0e-8, 4.1e-8)."""
-    corpus = lee[:12]
-    kw = dict(vector_size=20, window=3, min_count=2, sg=sg, cbow_mean=cbow_mean, hs=1, negative=0, sample=0, shrink_windows=False,
-              epochs=1, seed=5)
-    ref = GensimW2V(corpus, workers=1, **kw)
-    ours = Word2Vec(corpus, batch_size=batch_size, workers=1, exp_table=True, **kw)
+EXACT = [dict(sg=sg, hs=hs, negative=negative, cbow_mean=cbow_mean, sample=sample, shrink_windows=shrink)
+         for sg, cbow_mean in [(1, 1), (0, 1), (0, 0)]
+         for hs, negative in [(0, 5), (1, 0), (1, 3)]
+         for sample, shrink in [(0, False), (1e-3, False), (0, True), (1e-3, True)]
+         if not (hs and negative) or (sample and shrink)]
+
+
+def exact_id(kw):
+    return "-".join([("sg" if kw["sg"] else "cbow-mean" if kw["cbow_mean"] else "cbow-sum"),
+                     "+".join(n for n, on in (("hs", kw["hs"]), ("ns", kw["negative"])) if on),
+                     "sample" if kw["sample"] else "all-words", "shrink" if kw["shrink_windows"] else "full-window"])
+
+
+@pytest.mark.parametrize("batch_size", [None, 1], ids=["compiled-loop", "torch-batch-of-1"])
+@pytest.mark.parametrize("kw", EXACT, ids=exact_id)
+def test_training_equals_gensim(lee, kw, batch_size):
+    """One worker: gensim is deterministic for every objective, and so are we, drawing what it
+    draws (randomness.py): job seeds, subsampling, shrunk windows, noise words. Two epochs on 60
+    real sentences in jobs of 1,000 words (so each epoch has several jobs, each its own seed and
+    learning rate; 8 sentences in jobs of 150 for torch's steps of one), with the C code's
+    sigmoid table. The vectors end equal to float32 rounding.
+    Why not closer: gensim's dot products are OpenBLAS's sdot, which sums in another order than our
+    loops, and SGD carries each 1e-7 difference forward through thousands of updates. Measured
+    worst cases over these settings: 2.6e-5 for the loop (vectors up to 4.9 in size), 1.8e-7 for
+    torch on its shorter text. Another seed moves the vectors by more than 0.09."""
+    # torch steps of one example cost about 1 ms each: a shorter text for them
+    corpus, job = (lee[:60], 1000) if batch_size is None else (lee[:8], 150)
+    common = dict(vector_size=20, window=4, min_count=2, epochs=2, seed=7, batch_words=job, **kw)
+    ref = GensimW2V(corpus, workers=1, **common)
+    ours = Word2Vec(corpus, batch_size=batch_size, workers=1, exp_table=True, **common)
     assert ours.wv.index_to_key == ref.wv.index_to_key
-    assert np.abs(ours.wv.vectors - ref.wv.vectors).max() <= 1e-6
-    assert np.abs(ours.weights.output_hs.numpy() - ref.syn1).max() <= 1e-6
-    moved = np.abs(ref.wv.vectors - gensim_vocab(corpus, **{**kw, "epochs": 1}).wv.vectors).max()
-    assert moved > 1e-3  # training did change the vectors, so the comparison means something
+    tolerance = 1e-4
+    assert np.abs(ours.wv.vectors - ref.wv.vectors).max() <= tolerance
+    if kw["hs"]:
+        assert np.abs(ours.weights.output_hs.numpy() - ref.syn1).max() <= tolerance
+    if kw["negative"]:
+        assert np.abs(ours.weights.output_ns.numpy() - ref.syn1neg).max() <= tolerance
+    other = GensimW2V(corpus, workers=1, **{**common, "seed": 8})
+    assert np.abs(other.wv.vectors - ref.wv.vectors).max() > 1e-2  # so the comparison means something
 
 
 def loss_of(w, inputs, mask, targets, labels, valid, output, cbow_mean):
@@ -122,7 +145,7 @@ def test_compiled_bisect_is_numpys_searchsorted():
     cum = cum_table(np.array([900, 300, 300, 40, 7, 1]), 0.75).astype(np.int64)
     draws = np.r_[0, cum - 1, cum, cum + 1, np.random.default_rng(0).integers(0, cum[-1], 2000)]
     draws = draws[draws < cum[-1]]
-    assert [L.bisect_left(cum, x) for x in draws] == np.searchsorted(cum, draws, side="left").tolist()
+    assert [R.bisect_left(cum, x) for x in draws] == np.searchsorted(cum, draws, side="left").tolist()
 
 
 @pytest.mark.parametrize("table", [False, True], ids=["exact-sigmoid", "c-table"])

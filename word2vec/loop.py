@@ -4,7 +4,7 @@ The same rule as `train.step` with one example per step (tests hold it equal to 
 torch's batch of one), written as `word2vec_inner.pyx` writes it: walk each sentence, for each
 centre word its (shrunk) window, and for each example the binary logistic terms of the output
 layer — the Huffman path's turns (hierarchical softmax), then the word against `negative` noise
-words drawn with gensim's linear congruential generator. `numba` compiles it (see
+words drawn with gensim's linear congruential generator (`randomness.py`). `numba` compiles it (see
 `minibert.backend.jit`); `workers` copies take gensim's jobs in turn and share the vectors without
 locks, as gensim's threads do. Lesson: lessons/05-word2vec.md.
 """
@@ -16,12 +16,10 @@ import numpy as np
 
 from minibert.backend import jit, run_threads
 
+from .randomness import LCG_ADD, LCG_MASK, LCG_MUL, noise_word
+
 MAX_EXP = 6.0
 TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), integer division
-LCG_MUL = np.uint64(25214903917)  # gensim's / the C tool's random numbers: r ← (r·MUL + 11) mod 2^48
-LCG_ADD = np.uint64(11)
-LCG_MASK = np.uint64(2**48 - 1)
-SHIFT = np.uint64(16)
 
 
 @jit
@@ -56,20 +54,6 @@ def axpy(a, x, y):
 
 
 @jit
-def bisect_left(table, x):
-    """The first index whose entry is >= x (the table is sorted): draws word i with probability
-    (table[i] − table[i−1]) / table[−1], as gensim's noise sampler."""
-    lo, hi = 0, len(table)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if table[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@jit
 def output_layer(h, work, word, alpha, use_hs, output_hs, points, codes, code_lens, output_ns, negative,
                  cum_table, next_random, table):
     """Every term of one output layer for the target `word` into `work` (zeroed first): its Huffman
@@ -84,9 +68,7 @@ def output_layer(h, work, word, alpha, use_hs, output_hs, points, codes, code_le
         return loss, next_random
     loss += logistic_term(h, work, output_ns[word], np.float32(1.0), alpha, table)
     for _ in range(negative):
-        draw = np.int64((next_random >> SHIFT) % np.uint64(cum_table[-1]))
-        noise = bisect_left(cum_table, draw)
-        next_random = (next_random * LCG_MUL + LCG_ADD) & LCG_MASK
+        noise, next_random = noise_word(cum_table, next_random)
         if noise != word:                                      # drawing the word itself: no term
             loss += logistic_term(h, work, output_ns[noise], np.float32(0.0), alpha, table)
     return loss, next_random
@@ -146,6 +128,9 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                             if m != i:
                                 axpy(one, work, input_vectors[ids[m]])
                     examples += 1
+                elif negative > 0:  # no context: nothing learns, but gensim still draws the noise words
+                    for _ in range(negative):
+                        next_random = (next_random * LCG_MUL + LCG_ADD) & LCG_MASK
     return loss, examples
 
 

@@ -17,10 +17,11 @@ import time
 import numpy as np
 import torch
 
-from minibert.backend import cpu_count, get_device, get_dtype, make_generator, read_text
+from minibert.backend import cpu_count, get_device, get_dtype, read_text
 from minibert.vectors import KeyedVectors
 
 from . import train as T
+from .randomness import EpochDraws, noise_words
 from .sampling import cum_table, exp_table, huffman, huffman_table
 from .vocab import finalize, sample_ints, scan
 
@@ -60,6 +61,7 @@ class Word2Vec:
         if batch_size is None and (self.device.type != "cpu" or softmax or self.dtype != torch.float32):
             batch_size = 1024   # the compiled loop is for float32 on CPUs, without the full softmax
         self.batch_size, self.workers = batch_size, workers or min(3, cpu_count())
+        self.random = np.random.RandomState(seed)   # gensim's: job seeds and window reductions
         self.epoch_losses: list[float] = []   # mean loss per example, one entry per epoch
         self.epoch_examples: list[int] = []
         if corpus_file is not None:
@@ -113,24 +115,29 @@ class Word2Vec:
         self._sentence_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
         groups = T.jobs(sentences, [len(s) for s in sentences], self.batch_words)
         self._job_starts = np.cumsum([0] + [len(g) for g in groups])              # (J+1,) sentence offsets
+        word_starts = np.cumsum([0] + [len(r) for r in rows])
+        self._job_words = word_starts[self._job_starts]                          # (J+1,) word offsets
 
     def _epoch_words(self, epoch: int):
         """The words kept by subsampling this epoch, each sentence's offsets among them, each word's
-        window reduction, and each job's learning rate (gensim's linear decay, per job)."""
-        rng = np.random.default_rng([self.seed, epoch])
-        keep = np.ones(len(self._ids), dtype=bool)
-        if self.sample:
-            keep = self.sample_int[self._ids] >= rng.integers(0, 2**32, len(self._ids), dtype=np.uint64)
+        window reduction, each job's learning rate (gensim's linear decay, per job), each job's
+        generator state after subsampling and its offsets among the kept words: gensim's draws
+        (`randomness.py`), so that one worker reproduces gensim's run."""
+        draws = EpochDraws(self.random, self._ids, self._job_words,
+                           sample_int=self.sample_int if self.sample else None,
+                           needs_seed=bool(self.negative or self.sample), window=self.window,
+                           shrink_windows=self.shrink_windows)
+        keep = draws.keep
         ids = self._ids[keep]
         n_sentences = int(self._job_starts[-1])
         starts = np.zeros(n_sentences + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._sentence_of[keep], minlength=n_sentences), out=starts[1:])
-        reduce = rng.integers(0, self.window, len(ids)) if self.shrink_windows else np.zeros(len(ids), np.int64)
         job_alpha = np.array([self._alpha(epoch, s / max(1, n_sentences)) for s in self._job_starts[:-1]])
-        return ids, starts, reduce, job_alpha, rng
+        return ids, starts, draws.reduce, job_alpha, draws.states, starts[self._job_starts]
 
-    def _targets(self, centre_ids: torch.Tensor, gen: torch.Generator):
-        """Output rows, labels and validity for each example's centre word."""
+    def _targets(self, centre_ids: torch.Tensor, noise: torch.Tensor | None):
+        """Output rows, labels and validity for each example's centre word; `noise` (B, negative)
+        the noise words drawn for each example."""
         if self.hs:
             if not hasattr(self, "_hs_tables"):
                 points, codes, lengths = huffman_table(self.codes, self.points)
@@ -141,11 +148,6 @@ class Word2Vec:
             pts, lab, ok = self._hs_tables
             yield self.weights.output_hs, pts[centre_ids], lab[centre_ids], ok[centre_ids]
         if self.negative:
-            if not hasattr(self, "_cum"):
-                self._cum = torch.as_tensor(self.cum_table.astype(np.int64), device=self.device)
-            cum = self._cum
-            draws = torch.randint(0, int(cum[-1]), (len(centre_ids), self.negative), generator=gen, device=self.device)
-            noise = torch.searchsorted(cum, draws)                      # bisect_left, as gensim
             targets = torch.cat([centre_ids[:, None], noise], 1)
             labels = torch.zeros(targets.shape, dtype=self.dtype, device=self.device)
             labels[:, 0] = 1
@@ -155,7 +157,6 @@ class Word2Vec:
 
     def train(self, sentences, epochs: int | None = None) -> list[float]:
         """Run the epochs; returns the mean loss per example of each (stops cleanly on Ctrl-C)."""
-        gen = make_generator(self.seed, self.device)
         table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
         self._epochs_this_call = max(1, self.epochs if epochs is None else epochs)
         self._prepare(sentences)
@@ -165,7 +166,7 @@ class Word2Vec:
                 if self.batch_size is None:
                     loss, n = self._train_epoch_loop(epoch)
                 else:
-                    loss, n = self._train_epoch(epoch, gen, table)
+                    loss, n = self._train_epoch(epoch, table)
                 self.epoch_losses.append(loss / max(1, n))
                 self.epoch_examples.append(n)
                 if self.verbose:
@@ -179,7 +180,7 @@ class Word2Vec:
         """The compiled loop (`loop.py`): one example at a time, `workers` threads, as gensim."""
         from .loop import train_epoch_loop
 
-        ids, starts, reduce, job_alpha, rng = self._epoch_words(epoch)
+        ids, starts, reduce, job_alpha, states, _ = self._epoch_words(epoch)
         w, d = self.weights, self.vector_size
         if not hasattr(self, "_loop_tables"):
             points, codes, lengths = huffman_table(self.codes, self.points) if self.hs else \
@@ -192,24 +193,33 @@ class Word2Vec:
         arrays = dict(self._loop_tables, input=w.input_vectors.numpy(),
                       output_hs=w.output_hs.numpy() if self.hs else empty,
                       output_ns=w.output_ns.numpy() if self.negative else empty)
-        seeds = rng.integers(0, 2**48, len(job_alpha), dtype=np.uint64)
-        return train_epoch_loop(arrays, ids, starts, reduce, self._job_starts, job_alpha.astype(np.float32), seeds,
+        return train_epoch_loop(arrays, ids, starts, reduce, self._job_starts, job_alpha.astype(np.float32), states,
                                 sg=bool(self.sg), window=self.window, cbow_mean=bool(self.cbow_mean),
                                 workers=self.workers)
 
-    def _train_epoch(self, epoch, gen, table) -> tuple[float, int]:
-        """Torch mini-batches of `batch_size` examples, on any device."""
-        ids, starts, reduce, job_alpha, _ = self._epoch_words(epoch)
+    def _train_epoch(self, epoch, table) -> tuple[float, int]:
+        """Torch mini-batches of `batch_size` examples, on any device, job by job (a batch never
+        spans two jobs: each job's noise words come from its own generator, as in gensim)."""
+        ids, starts, reduce, job_alpha, states, job_words = self._epoch_words(epoch)
         sent = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
-        alphas = np.repeat(job_alpha, np.diff(starts[self._job_starts]))
-        centre, context = T.window_pairs(ids, sent, self.window, reduce)
+        total, examples = 0.0, 0
+        for k in range(len(job_alpha)):
+            lo, hi = job_words[k], job_words[k + 1]
+            centre, context = T.window_pairs(ids[lo:hi], sent[lo:hi], self.window, reduce[lo:hi])
+            loss, n = self._train_job(ids[lo:hi], centre, context, float(job_alpha[k]), states[k], table)
+            total, examples = total + loss, examples + n
+        return total, examples
+
+    def _train_job(self, ids, centre, context, alpha, state, table) -> tuple[float, int]:
+        """One job's examples in gensim's order (centre by centre; skip-gram: context left to right),
+        `batch_size` at a time. ids (n,) the job's kept words; (centre, context) positions among them."""
         dev = self.device
         ids_t = torch.as_tensor(ids, device=dev)
         if self.sg:   # one example per (centre, context) pair: the context word predicts the centre
             inputs = ids_t[torch.as_tensor(context, device=dev)][:, None]
             mask = torch.ones(inputs.shape, dtype=self.dtype, device=dev)
             centres = ids_t[torch.as_tensor(centre, device=dev)]
-            alpha = torch.as_tensor(alphas[centre], dtype=self.dtype, device=dev)
+            drawn_for = np.arange(len(centre))       # every example draws its noise words
         else:         # one example per centre: its context words together predict it
             starts = np.flatnonzero(np.r_[True, centre[1:] != centre[:-1]]) if len(centre) else np.zeros(0, int)
             slot = np.arange(len(centre)) - np.repeat(starts, np.diff(np.r_[starts, len(centre)]))
@@ -221,14 +231,23 @@ class Word2Vec:
             inputs = torch.as_tensor(grid, device=dev)
             mask = torch.as_tensor(has, dtype=self.dtype, device=dev)
             centres = ids_t[torch.as_tensor(centre[starts], device=dev)]
-            alpha = torch.as_tensor(alphas[centre[starts]], dtype=self.dtype, device=dev)
+            drawn_for = centre[starts]               # gensim draws for every kept word, context or not
+        noise = None
+        if self.negative:
+            per = len(centre) if self.sg else len(ids)
+            words, _ = noise_words(self._loop_cum(), state, per * self.negative)
+            noise = torch.as_tensor(words.reshape(per, self.negative)[drawn_for], device=dev)
         total = 0.0
         for s in range(0, len(centres), self.batch_size):
             b = slice(s, s + self.batch_size)
-            a = alpha[b][:, None]
             if self.softmax:
-                total += T.softmax_step(self.weights, inputs[b], mask[b], centres[b], a, bool(self.cbow_mean)).item()
-            for output, targets, labels, valid in self._targets(centres[b], gen):
-                total += T.step(self.weights, inputs[b], mask[b], targets, labels, valid, a, output,
+                total += T.softmax_step(self.weights, inputs[b], mask[b], centres[b], alpha, bool(self.cbow_mean)).item()
+            for output, targets, labels, valid in self._targets(centres[b], None if noise is None else noise[b]):
+                total += T.step(self.weights, inputs[b], mask[b], targets, labels, valid, alpha, output,
                                 bool(self.cbow_mean), table).item()
         return total, len(centres)
+
+    def _loop_cum(self) -> np.ndarray:
+        if not hasattr(self, "_cum"):
+            self._cum = self.cum_table.astype(np.int64)
+        return self._cum

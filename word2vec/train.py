@@ -77,6 +77,32 @@ def sigmoid_terms(f_dot: torch.Tensor, table: torch.Tensor | None):
     return table[index].to(f_dot.dtype), inside
 
 
+def repeated_rows(targets: torch.Tensor, valid: torch.Tensor) -> torch.Tensor | None:
+    """earlier[b, s, t]: term s comes before term t of example b and updates the same output row
+    (a noise word drawn twice); None when no example has one, the usual case."""
+    L = targets.shape[1]
+    if L < 2:
+        return None
+    same = (targets[:, :, None] == targets[:, None, :]) & valid[:, :, None] & valid[:, None, :]
+    earlier = same & torch.ones(L, L, dtype=torch.bool, device=targets.device).triu(1)
+    return earlier if earlier.any() else None
+
+
+def sequential_terms(f_dot, out, h, labels, valid, alpha, table, earlier):
+    """The terms of each example one after another, as gensim applies them: a row met again sees
+    the update g·h it already received, so its f grows by g·|h|², and so does what it adds to the
+    input's work. f_dot (B, L) from the rows before the step; returns (f_dot, g, work)."""
+    hh = (h * h).sum(-1)                                            # (B,)
+    g = torch.zeros_like(f_dot)
+    f_dot = f_dot.clone()
+    for t in range(f_dot.shape[1]):
+        f_dot[:, t] += (earlier[:, :, t] * g).sum(-1) * hh
+        f, inside = sigmoid_terms(f_dot[:, t], table)
+        g[:, t] = (labels[:, t] - f) * alpha * valid[:, t] * inside
+    seen = torch.einsum("bt,bst,bs->b", g, earlier.to(g.dtype), g)  # Σ_t g_t Σ_(s<t, same row) g_s
+    return f_dot, g, torch.einsum("bl,bld->bd", g, out) + seen[:, None] * h
+
+
 def step(w: Weights, inputs: torch.Tensor, input_mask: torch.Tensor, targets: torch.Tensor,
          labels: torch.Tensor, valid: torch.Tensor, alpha: float, output: torch.Tensor,
          cbow_mean: bool = True, table: torch.Tensor | None = None) -> torch.Tensor:
@@ -89,12 +115,15 @@ def step(w: Weights, inputs: torch.Tensor, input_mask: torch.Tensor, targets: to
         h = h / count                                               # (B, d)
     out = output[targets]                                           # (B, L, d)
     f_dot = torch.einsum("bld,bd->bl", out, h)                      # (B, L)
-    f, inside = sigmoid_terms(f_dot, table)
-    use = valid & inside
-    g = (labels - f) * alpha * use                                  # (B, L)
+    earlier = repeated_rows(targets, valid)                         # (B, L, L) or None
+    if earlier is None:
+        f, inside = sigmoid_terms(f_dot, table)
+        g = (labels - f) * alpha * valid * inside                   # (B, L)
+        work = torch.einsum("bl,bld->bd", g, out)                   # (B, d)
+    else:
+        f_dot, g, work = sequential_terms(f_dot, out, h, labels, valid, alpha, table, earlier)
     sign = labels * 2 - 1
     loss = (F.softplus(-sign * f_dot) * valid).sum()                # −log σ(±f), exact whatever the table
-    work = torch.einsum("bl,bld->bd", g, out)                       # (B, d)
     if not cbow_mean:
         work = work / count
     # every row is scattered (unused ones add zeros): cheaper than selecting them with a mask
