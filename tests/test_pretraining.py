@@ -403,3 +403,34 @@ def test_damaged_checkpoints_are_one_line_with_a_way_out(small_corpus, tmp_path)
     (root / "latest").write_text("step-0000008")  # the way out the message gives
     r = run_cli("pretrain", "--out", str(out), "--resume")
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("hidden,heads,positions", [(128, 2, 64), (64, 2, 128), (96, 4, 40), (256, 4, 512)])
+def test_local_attention_init_looks_at_neighbours(hidden, heads, positions, tmp_path):
+    """After local_attention_init, head h of the first layer looks at position i+δ_h (δ = -1, +1,
+    -2, +2) in random text, in transformers too once saved; the other layers and the rest of the
+    model keep BERT's random start."""
+    from minibert.pretraining.local_init import local_attention_init, neighbour_offsets
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=400, hidden_size=hidden, num_hidden_layers=2, num_attention_heads=heads,
+                        intermediate_size=2 * hidden, max_position_embeddings=positions)
+    model = BertForPreTraining(config)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    local_attention_init(model)
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"bert.embeddings.position.weight", "bert.encoder.layers.0.attention.query.weight",
+                       "bert.encoder.layers.0.attention.key.weight"}  # (their biases stay 0)
+    model.save_pretrained(tmp_path)
+    theirs = transformers.BertModel.from_pretrained(tmp_path, attn_implementation="eager").eval()
+    ids = torch.randint(5, 400, (4, positions))
+    with torch.no_grad():
+        maps = theirs(ids, output_attentions=True).attentions[0]          # (B, heads, T, T)
+    target = torch.arange(positions)[None, :] + torch.tensor(neighbour_offsets(heads))[:, None]   # (heads, T)
+    inside = (target >= 0) & (target < positions)
+    hits = (maps.argmax(-1) == target).float()                            # (B, heads, T)
+    weight = maps.gather(-1, target.clamp(0, positions - 1)[None, :, :, None].expand(4, -1, -1, 1))[..., 0]
+    if positions <= hidden // heads:   # one orthogonal code per position: measured 0.98 of the argmaxes
+        assert hits[:, inside].mean() >= 0.95 and weight[:, inside].mean() >= 0.8
+    else:                              # codes through a projection: measured 0.43-0.84 (chance: 1/positions)
+        assert hits[:, inside].mean() >= 0.35 and weight[:, inside].mean() >= 20 / positions

@@ -37,6 +37,9 @@ def add_commands(sub) -> None:
     g.add_argument("--num-attention-heads", type=int, default=2)
     g.add_argument("--intermediate-size", type=int, default=512)
     g.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
+    g.add_argument("--attention-init", choices=["local", "random"], default="local",
+                   help="local: the first layer's heads start by attending to the neighbouring tokens "
+                        "(minibert.pretraining.local_init); random: BERT's initialisation throughout")
     g = p.add_argument_group("data and optimisation")
     g.add_argument("--max-seq-length", type=int, default=64)
     g.add_argument("--batch-size", type=int, default=64)
@@ -94,6 +97,7 @@ def run_pretrain(args) -> int:
     from .checkpoint import latest_checkpoint
     from .corpus import read_documents
     from .data import DataConfig, PretrainingData
+    from .local_init import local_attention_init
     from .plots import plot_metrics
     from .trainer import TrainConfig, Trainer
     from .vocab_trainer import train_wordpiece
@@ -128,6 +132,8 @@ def run_pretrain(args) -> int:
                         pad_token_id=tok.pad_token_id, hidden_dropout_prob=args.dropout,
                         attention_probs_dropout_prob=args.dropout)
     model = BertForPreTraining(config)
+    if args.attention_init == "local" and not args.resume:   # on --resume the weights come from the checkpoint
+        local_attention_init(model, seed=args.seed)
     if init_vectors is not None:  # on --resume the weights come from the checkpoint instead
         report = init_word_embeddings(model, tok, init_vectors, projection=args.init_projection, seed=args.seed)
         print(f"word embeddings: {report['initialised']} of {report['vocab_size']} rows from "
