@@ -7,11 +7,17 @@ Why the tables at the bottom: Python 3.11's `unicodedata` speaks Unicode 14, whi
 classifies characters with older tables (categories) and newer ones (lower-casing). For a few
 hundred rare code points the two disagree; we record those so our ids equal transformers' for every
 character (tests/test_unicode_rules.py sweeps all 1.1M code points against the installed library).
+Those exceptions hold for Unicode 14 only; later Pythons ship other `unicodedata` tables, so the
+package requires Python 3.11 (pyproject.toml), and importing this module elsewhere says so.
 """
 from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+
+if unicodedata.unidata_version != "14.0.0":
+    raise ImportError(f"minibert's tokenizer tables are written for Unicode 14.0.0 (Python 3.11); this Python's "
+                      f"unicodedata is {unicodedata.unidata_version}, whose character classes differ: use Python 3.11")
 
 # Google's definition of a "Chinese character": the CJK Unified Ideographs blocks. Hangul, Hiragana
 # and Katakana are not in it: those scripts separate words with spaces.
