@@ -8,7 +8,8 @@ SimLex-999 Spearman, analogy accuracy (gensim's questions-words, top 30,000 word
 Lee document similarity (Pearson r over 1,225 pairs) and sentence polarity (10-fold accuracy with
 minibert's logistic regression); a document is its words' mean vector for word-vector rows.
 (a) the real all-MiniLM-L6-v2 weights; (b) like for like: a minibert BERT pretrained by
-`minibert pretrain` (defaults) on the same bundled corpus. Trained rows: seeds 0-2, mean and
+`minibert pretrain` on the same bundled corpus (init_embeddings.SETTINGS: the defaults of the time,
+two layers, BERT's random start, 800 steps). Trained rows: seeds 0-2, mean and
 min-max. Writes vectors-table.md and figures. About 15 minutes on 2 CPU cores (more the first time:
 the three BERTs of (b) are pretrained by benchmarks/init_embeddings.py's helper, or reused).
 Run: python benchmarks/vectors_table.py [--out runs/vectors-table] [--figures lessons/figures]

@@ -20,7 +20,7 @@ def add_commands(sub) -> None:
     p.add_argument("--corpus", default=str(BUNDLED_CORPUS),
                    help="a text file or folder: one sentence per line, blank lines between documents")
     p.add_argument("--out", default="runs/pretrain", help="output folder (an HF model folder)")
-    p.add_argument("--steps", type=int, default=800)
+    p.add_argument("--steps", type=int, default=1600)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--vocab", help="an existing vocab.txt (default: train a WordPiece vocabulary on the corpus)")
@@ -33,10 +33,10 @@ def add_commands(sub) -> None:
                    help="how vectors of another size are mapped to --hidden-size")
     g = p.add_argument_group("model size")
     g.add_argument("--hidden-size", type=int, default=128)
-    g.add_argument("--num-hidden-layers", type=int, default=2)
+    g.add_argument("--num-hidden-layers", type=int, default=1)
     g.add_argument("--num-attention-heads", type=int, default=2)
     g.add_argument("--intermediate-size", type=int, default=512)
-    g.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout")
+    g.add_argument("--dropout", type=float, default=0.0, help="hidden and attention dropout")
     g.add_argument("--attention-init", choices=["local", "random"], default="local",
                    help="local: the first layer's heads start by attending to the neighbouring tokens "
                         "(minibert.pretraining.local_init); random: BERT's initialisation throughout")
@@ -51,8 +51,9 @@ def add_commands(sub) -> None:
     g.add_argument("--whole-word-mask", action="store_true")
     g.add_argument("--masked-lm-prob", type=float, default=0.15, help="share of each sequence's tokens to predict")
     g.add_argument("--max-predictions-per-seq", type=int, default=20)
-    g.add_argument("--no-nsp", dest="nsp", action="store_false",
-                   help="train the masked-LM objective only (the NSP head is kept, untrained)")
+    g.add_argument("--nsp", action=argparse.BooleanOptionalAction, default=True,
+                   help="train next-sentence prediction beside the masked LM (--no-nsp: MLM only; the NSP "
+                        "head is kept either way)")
     g.add_argument("--time-budget", type=float, metavar="MINUTES",
                    help="stop training after this many minutes of training (then evaluate and save)")
     g.add_argument("--eval-every", type=int, default=100)
