@@ -37,3 +37,16 @@ def test_whitespace_regex_is_the_whitespace_rule():
     for cp in CODE_POINTS:
         ch = chr(cp)
         assert bool(pattern.fullmatch(ch)) == is_whitespace(ch), f"U+{cp:04X}"
+
+
+def test_another_unicode_version_is_refused_in_one_line():
+    """The exception tables are Unicode 14's (Python 3.11): under other tables the import stops."""
+    import subprocess
+    import sys
+
+    code = ("import unicodedata; unicodedata.unidata_version = '15.0.0'\n"
+            "import minibert.unicode_rules")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "ImportError: minibert's tokenizer tables are written for Unicode 14.0.0" in r.stderr
+    assert "15.0.0" in r.stderr

@@ -16,7 +16,7 @@ import numpy as np
 
 from minibert.backend import jit, run_threads
 
-from .randomness import LCG_ADD, LCG_MASK, LCG_MUL, noise_word
+from .randomness import lcg_next, noise_word
 
 MAX_EXP = 6.0
 TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), integer division
@@ -130,7 +130,7 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                     examples += 1
                 elif negative > 0:  # no context: nothing learns, but gensim still draws the noise words
                     for _ in range(negative):
-                        next_random = (next_random * LCG_MUL + LCG_ADD) & LCG_MASK
+                        next_random = lcg_next(next_random)
     return loss, examples
 
 

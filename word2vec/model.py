@@ -187,7 +187,7 @@ class Word2Vec:
                 (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.uint8), np.zeros(1, np.int64))
             self._loop_tables = dict(
                 points=points, codes=codes, code_lens=lengths,
-                cum_table=(self.cum_table if self.negative else np.ones(1)).astype(np.int64),
+                cum_table=self._loop_cum() if self.negative else np.ones(1, np.int64),
                 table=exp_table() if self.use_exp_table else np.zeros(0, np.float32), negative=int(self.negative))
         empty = np.zeros((0, d), np.float32)
         arrays = dict(self._loop_tables, input=w.input_vectors.numpy(),
@@ -219,7 +219,7 @@ class Word2Vec:
             inputs = ids_t[torch.as_tensor(context, device=dev)][:, None]
             mask = torch.ones(inputs.shape, dtype=self.dtype, device=dev)
             centres = ids_t[torch.as_tensor(centre, device=dev)]
-            drawn_for = np.arange(len(centre))       # every example draws its noise words
+            drawn_for = slice(None)                  # every example draws its noise words
         else:         # one example per centre: its context words together predict it
             starts = np.flatnonzero(np.r_[True, centre[1:] != centre[:-1]]) if len(centre) else np.zeros(0, int)
             slot = np.arange(len(centre)) - np.repeat(starts, np.diff(np.r_[starts, len(centre)]))
@@ -248,6 +248,7 @@ class Word2Vec:
         return total, len(centres)
 
     def _loop_cum(self) -> np.ndarray:
+        """The noise table as int64, for the compiled draws (built once per vocabulary)."""
         if not hasattr(self, "_cum"):
             self._cum = self.cum_table.astype(np.int64)
         return self._cum

@@ -26,12 +26,18 @@ def job_seed(random: np.random.RandomState) -> int:
 
 
 @jit
+def lcg_next(state):
+    """One step of the job's generator: r ← (r·25214903917 + 11) mod 2⁴⁸."""
+    return (state * LCG_MUL + LCG_ADD) & LCG_MASK
+
+
+@jit
 def subsample(ids, sample_int, state, keep):
     """keep[i] = whether word ids[i] survives: its threshold sample_int >= (r >> 16), one LCG step
     per word. Returns the generator's state after the last word (where noise drawing goes on)."""
     for i in range(len(ids)):
         keep[i] = np.uint64(sample_int[ids[i]]) >= (state >> SHIFT)
-        state = (state * LCG_MUL + LCG_ADD) & LCG_MASK
+        state = lcg_next(state)
     return state
 
 
@@ -53,7 +59,7 @@ def bisect_left(table, x):
 def noise_word(cum_table, state):
     """One noise word, (r >> 16) mod total located in the cumulative table; and the next state."""
     draw = np.int64((state >> SHIFT) % np.uint64(cum_table[-1]))
-    return bisect_left(cum_table, draw), (state * LCG_MUL + LCG_ADD) & LCG_MASK
+    return bisect_left(cum_table, draw), lcg_next(state)
 
 
 @jit
