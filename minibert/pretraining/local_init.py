@@ -7,7 +7,9 @@ alone (lesson 4). Here only the start changes, and the model stays an ordinary B
   frequencies), as long as a random embedding row;
 - head h of the first layer reads a code R_j (T, d_head) off position j's embedding for its keys,
   and the code of position i+δ_h for its queries: q_i·k_j = c²·R_(i+δ_h)·R_j, largest at j = i+δ_h,
-  where the scaled dot product is `logit` (so that head looks there with most of its weight).
+  where the scaled dot product is `logit`. With a code per position (T <= d_head) a head puts
+  about 0.9 of its weight there; with fewer dimensions than positions less, but far more than the
+  1/T of a uniform head (measured in tests/test_pretraining.py).
 Offsets δ are −1, +1, −2, +2, … Training then changes every weight as usual.
 Lesson: lessons/04-pretraining.md.
 """
