@@ -97,8 +97,9 @@ def umask() -> int:
     return _UMASK
 
 
-def _check_safetensors_layout(path: Path) -> None:
-    """Validate the header and byte ranges, so a truncated file fails with a clear message."""
+def _check_safetensors_layout(path: Path) -> dict:
+    """Validate the header and byte ranges, so a truncated file fails with a clear message;
+    return the header."""
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(8)
@@ -124,6 +125,13 @@ def _check_safetensors_layout(path: Path) -> None:
         if end > data_len:
             raise WeightsFileError(
                 f"{path}: truncated: tensor {name!r} needs bytes up to {end}, the file holds {data_len}")
+    return header
+
+
+def safetensors_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The free-form `__metadata__` strings of a .safetensors file (empty if it has none)."""
+    meta = _check_safetensors_layout(Path(path)).get("__metadata__") or {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def load_safetensors(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:

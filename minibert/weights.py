@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from .backend import WeightsFileError, get_dtype, load_safetensors, save_safetensors
+from .backend import WeightsFileError, get_dtype, load_safetensors, safetensors_metadata, save_safetensors
 from .hub import resolve_model_dir
 
 logger = logging.getLogger("minibert")
@@ -44,6 +44,11 @@ HF_NAMES = [
     (r"^qa_outputs\.", "qa_outputs."),
 ]
 HEAD_PREFIXES = ("cls.", "classifier.", "qa_outputs.")
+# the config keys that say what the weights mean; save_pretrained writes them into the weights
+# file too, so a config.json from another save (a crash between the two files) is caught on load
+WEIGHT_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+               "hidden_act", "max_position_embeddings", "type_vocab_size", "layer_norm_eps",
+               "position_embedding_type", "tie_word_embeddings", "num_labels")
 
 
 def hf_key(name: str) -> str:
@@ -114,6 +119,27 @@ def normalize_keys(state: dict[str, torch.Tensor], head_model: bool, tied: bool 
     return out
 
 
+def check_config_matches_weights(folder: Path) -> None:
+    """One clear error if config.json is not the config model.safetensors was saved with (files
+    written by minibert's save_pretrained; others carry no such record and are not checked)."""
+    weights, config_file = folder / "model.safetensors", folder / "config.json"
+    if not (weights.is_file() and config_file.is_file()):
+        return
+    saved = safetensors_metadata(weights).get("minibert_config")
+    if saved is None:
+        return
+    try:
+        saved, config = json.loads(saved), json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError:
+        return  # an unreadable config.json gets its own error from BertConfig
+    differ = [f"{k}: config.json {config.get(k)!r}, weights {v!r}" for k, v in saved.items()
+              if k in config and config[k] != v]
+    if differ:
+        raise WeightsFileError(f"{folder}: config.json is not the config model.safetensors was saved with "
+                               f"({'; '.join(differ[:5])}); an interrupted save_pretrained leaves this: "
+                               "save the model again")
+
+
 class PretrainedMixin:
     """`from_pretrained` / `save_pretrained` for every minibert model class."""
 
@@ -131,6 +157,7 @@ class PretrainedMixin:
         from .config import BertConfig
 
         folder = resolve_model_dir(name_or_path)
+        check_config_matches_weights(folder)
         config = BertConfig.from_json_file(folder / "config.json", **config_overrides)
         head_model = cls.__name__ != "BertModel"
         state = normalize_keys(read_checkpoint(folder), head_model, config.tie_word_embeddings)
@@ -184,8 +211,11 @@ class PretrainedMixin:
         """Write config.json, model.safetensors (HF keys) and the vocabulary: transformers loads it."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        # weights first (each file is replaced atomically); they carry the keys of the config they
+        # belong to, so a crash before config.json is replaced is detected by from_pretrained
+        meta = {"format": "pt", "minibert_config": json.dumps({k: getattr(self.config, k) for k in WEIGHT_KEYS})}
+        save_safetensors(self.hf_state_dict(), folder / "model.safetensors", metadata=meta)
         self.config.to_json_file(folder / "config.json", architecture=type(self).__name__)
-        save_safetensors(self.hf_state_dict(), folder / "model.safetensors", metadata={"format": "pt"})
         if tokenizer is not None:
             tokenizer.save_pretrained(folder)
         else:

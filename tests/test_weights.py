@@ -260,3 +260,24 @@ def test_untied_decoder_both_ways(tmp_path):
     state["cls.predictions.decoder.weight"] = state["bert.embeddings.word_embeddings.weight"].clone()
     save_safetensors(state, tmp_path / "untied" / "model.safetensors")
     minibert.BertForPreTraining.from_pretrained(tmp_path / "untied")
+
+
+def test_a_save_interrupted_between_weights_and_config_is_caught(hf_folder, tmp_path, monkeypatch):
+    """save_pretrained writes the weights, then config.json (each atomically). A crash between the
+    two leaves new weights beside the old config: loading must refuse, not run the wrong model."""
+    first = minibert.BertModel.from_pretrained(hf_folder)
+    first.save_pretrained(tmp_path / "m")
+    assert minibert.BertModel.from_pretrained(tmp_path / "m").config.hidden_act == "gelu"
+    transformers.BertModel.from_pretrained(tmp_path / "m")  # the extra metadata does not bother transformers
+
+    second = minibert.BertModel(minibert.BertConfig(**{**CFG, "hidden_act": "relu"}))  # same shapes
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(minibert.BertConfig, "to_json_file", crash)
+    with pytest.raises(KeyboardInterrupt):
+        second.save_pretrained(tmp_path / "m")
+    monkeypatch.undo()
+    with pytest.raises(WeightsFileError, match="hidden_act.*interrupted save_pretrained"):
+        minibert.BertModel.from_pretrained(tmp_path / "m")
+    second.save_pretrained(tmp_path / "m")  # saved again: the two files agree
+    assert minibert.BertModel.from_pretrained(tmp_path / "m").config.hidden_act == "relu"
