@@ -52,6 +52,22 @@ def test_lesson_runs(lesson, tmp_path, monkeypatch):
     namespace = {"__name__": "__lesson__"}
     for i, code in enumerate(blocks):
         exec(compile(code, f"{lesson.name}[block {i}]", "exec"), namespace)
+    check_figures(tmp_path, lesson.parent / "figures")
+
+
+def check_figures(made_here: Path, checked_in: Path) -> None:
+    """Each figure a lesson draws is checked in, and drawing it again gives the same file: the
+    same bytes whenever this matplotlib is the one that wrote it (a PNG names its writer)."""
+    import matplotlib
+    from PIL import Image
+
+    for made in sorted(made_here.glob("*.png")):
+        ours = checked_in / made.name
+        assert ours.is_file(), f"the lesson draws {made.name}, which is not in {checked_in}"
+        writer = Image.open(ours).info.get("Software", "")
+        if writer.startswith(f"Matplotlib version{matplotlib.__version__},"):
+            assert made.read_bytes() == ours.read_bytes(), \
+                f"{made.name} drawn again differs from the checked-in file: a seed or thread count is not fixed"
 
 
 def test_lessons_exist():
