@@ -106,10 +106,14 @@ def normalize_keys(state: dict[str, torch.Tensor], head_model: bool, tied: bool 
         out = {(k if k.startswith(HEAD_PREFIXES) else "bert." + k): t for k, t in out.items()}
     elif not head_model and has_prefix:  # a head model's file into a BertModel
         out = {k[len("bert."):] if k.startswith("bert.") else k: t for k, t in out.items()}
-    # the decoder is tied to the word embeddings; its bias is an alias of cls.predictions.bias
+    # Tied, the decoder's bias is an alias of cls.predictions.bias. Untied, transformers (5.x)
+    # computes with the decoder's own bias, and cls.predictions.bias is then unused: take that one.
     decoder_bias = out.pop("cls.predictions.decoder.bias", None)
     if decoder_bias is not None:
-        out.setdefault("cls.predictions.bias", decoder_bias)
+        if tied:
+            out.setdefault("cls.predictions.bias", decoder_bias)
+        else:
+            out["cls.predictions.bias"] = decoder_bias
     decoder = out.get("cls.predictions.decoder.weight")
     if tied and decoder is not None:
         words = out.get("bert.embeddings.word_embeddings.weight", out.get("embeddings.word_embeddings.weight"))
@@ -204,8 +208,12 @@ class PretrainedMixin:
         return (model, info) if output_loading_info else model
 
     def hf_state_dict(self) -> dict[str, torch.Tensor]:
-        """Our parameters under HF's checkpoint keys (the tied decoder is not repeated)."""
-        return {hf_key(name): t for name, t in self.state_dict().items()}
+        """Our parameters under HF's checkpoint keys (the tied decoder is not repeated). An untied
+        decoder also gets its bias under the decoder's key, which transformers reads in that case."""
+        state = {hf_key(name): t for name, t in self.state_dict().items()}
+        if "cls.predictions.decoder.weight" in state:
+            state["cls.predictions.decoder.bias"] = state["cls.predictions.bias"]
+        return state
 
     def save_pretrained(self, folder, tokenizer=None) -> None:
         """Write config.json, model.safetensors (HF keys) and the vocabulary: transformers loads it."""

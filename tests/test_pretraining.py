@@ -154,13 +154,17 @@ def small_corpus(tmp_path_factory, documents):
     return path
 
 
-def test_checkpoint_loads_in_transformers(small_corpus, tmp_path):
+@pytest.mark.parametrize("tie", [True, False])
+def test_checkpoint_loads_in_transformers(small_corpus, tmp_path, tie):
     out = tmp_path / "run"
-    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL)
+    flag = "--tie-word-embeddings" if tie else "--no-tie-word-embeddings"
+    r = run_cli("pretrain", "--corpus", str(small_corpus), "--out", str(out), *SMALL, flag)
     assert r.returncode == 0, r.stderr
     assert "held-out MLM accuracy" in r.stdout and (out / "curves.png").is_file()
     ours = BertForPreTraining.from_pretrained(out)
     theirs = transformers.BertForPreTraining.from_pretrained(out, attn_implementation="eager").eval()
+    assert ours.config.tie_word_embeddings == theirs.config.tie_word_embeddings == tie
+    assert (ours.mlm.decoder is None) == tie
     tok = BertTokenizer.from_pretrained(out)
     batch = tok(["the history of the [MASK] begins here.", "a second text"], padding=True, return_tensors="pt")
     with torch.no_grad():

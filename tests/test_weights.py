@@ -234,6 +234,8 @@ def test_untied_decoder_both_ways(tmp_path):
     hf = transformers.BertForPreTraining(transformers.BertConfig(**CFG, tie_word_embeddings=False)).eval()
     with torch.no_grad():
         hf.cls.predictions.decoder.weight.normal_(0, 0.5)  # clearly not the word embeddings
+        hf.cls.predictions.decoder.bias.normal_(0, 0.5)    # untied, transformers computes with this bias
+        hf.cls.predictions.bias.normal_(0, 0.5)            # ... and leaves this one unused
     hf.save_pretrained(tmp_path / "untied")
     assert "cls.predictions.decoder.weight" in load_safetensors(tmp_path / "untied" / "model.safetensors")
     ours = minibert.BertForPreTraining.from_pretrained(tmp_path / "untied")

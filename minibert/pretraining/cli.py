@@ -37,6 +37,9 @@ def add_commands(sub) -> None:
     g.add_argument("--num-attention-heads", type=int, default=2)
     g.add_argument("--intermediate-size", type=int, default=512)
     g.add_argument("--dropout", type=float, default=0.0, help="hidden and attention dropout")
+    g.add_argument("--tie-word-embeddings", action=argparse.BooleanOptionalAction, default=True,
+                   help="the MLM decoder is the word embeddings (BERT's choice); --no-tie-word-embeddings "
+                        "gives it a matrix of its own")
     g.add_argument("--attention-init", choices=["local", "random"], default="local",
                    help="local: the first layer's heads start by attending to the neighbouring tokens "
                         "(minibert.pretraining.local_init); random: BERT's initialisation throughout")
@@ -131,7 +134,8 @@ def run_pretrain(args) -> int:
                         num_hidden_layers=args.num_hidden_layers, num_attention_heads=args.num_attention_heads,
                         intermediate_size=args.intermediate_size, max_position_embeddings=args.max_seq_length,
                         pad_token_id=tok.pad_token_id, hidden_dropout_prob=args.dropout,
-                        attention_probs_dropout_prob=args.dropout)
+                        attention_probs_dropout_prob=args.dropout,
+                        tie_word_embeddings=args.tie_word_embeddings)
     model = BertForPreTraining(config)
     if args.attention_init == "local" and not args.resume:   # on --resume the weights come from the checkpoint
         local_attention_init(model, seed=args.seed)
