@@ -38,9 +38,13 @@ class SelfAttention(nn.Module):
         B, T, _ = x.shape
         return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, nh, T, d)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False):
-        """x: (B, T, H); mask: additive (B, 1, 1, T) or None. Returns (B, T, H) and (B, nh, T, T) or None."""
-        q, k, v = self._heads(self.query(x)), self._heads(self.key(x)), self._heads(self.value(x))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False, packing=None):
+        """x: (B, T, H); mask: additive (B, 1, 1, T) or None. Returns (B, T, H) and (B, nh, T, T) or None.
+        With a `packing` (packing.py), x is (N, H), the real tokens only, and so is the result."""
+        q, k, v = self.query(x), self.key(x), self.value(x)
+        if packing is not None:  # back to (B, T, H), zeros at the padding, for the products below
+            q, k, v = packing.unpack(q), packing.unpack(k), packing.unpack(v)
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
         dropout = self.dropout_p if self.training else 0.0
         if self.use_sdpa and not output_attentions:
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, scale=self.scale)
@@ -53,4 +57,6 @@ class SelfAttention(nn.Module):
             context = F.dropout(probs, dropout, self.training) @ v  # (B, nh, T, d)
         B, _, T, _ = context.shape
         context = context.transpose(1, 2).reshape(B, T, -1)  # (B, T, H): heads side by side
+        if packing is not None:
+            context = packing.pack(context)                    # (N, H)
         return self.output(context), probs

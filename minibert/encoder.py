@@ -20,9 +20,9 @@ class EncoderLayer(nn.Module):
         self.ffn_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False):
-        attended, probs = self.attention(x, mask, output_attentions)
-        x = self.attention_norm(self.dropout(attended) + x)  # (B, T, H)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False, packing=None):
+        attended, probs = self.attention(x, mask, output_attentions, packing)
+        x = self.attention_norm(self.dropout(attended) + x)  # (B, T, H), or (N, H) packed
         x = self.ffn_norm(self.dropout(self.ffn(x)) + x)
         return x, probs
 
@@ -33,12 +33,13 @@ class Encoder(nn.Module):
         self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.num_hidden_layers))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_hidden_states: bool = False,
-                output_attentions: bool = False):
-        """Returns the last hidden state, every hidden state (embeddings first) and every attention."""
+                output_attentions: bool = False, packing=None):
+        """Returns the last hidden state, every hidden state (embeddings first) and every attention.
+        With a `packing`, x and the hidden states are (N, H): the real tokens only."""
         hidden_states = [x] if output_hidden_states else None
         attentions = [] if output_attentions else None
         for layer in self.layers:
-            x, probs = layer(x, mask, output_attentions)
+            x, probs = layer(x, mask, output_attentions, packing)
             if output_hidden_states:
                 hidden_states.append(x)
             if output_attentions:

@@ -13,6 +13,7 @@ from .config import BertConfig
 from .embeddings import Embeddings
 from .encoder import Encoder
 from .outputs import BaseModelOutput
+from .packing import Packing
 from .weights import PretrainedMixin
 
 
@@ -93,8 +94,12 @@ class BertModel(PretrainedMixin, nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
-                output_hidden_states: bool = False, output_attentions: bool = False) -> BaseModelOutput:
-        """input_ids (B, T); attention_mask (B, T) 1 = token, 0 = padding; token_type_ids (B, T)."""
+                output_hidden_states: bool = False, output_attentions: bool = False,
+                skip_padding: bool = False) -> BaseModelOutput:
+        """input_ids (B, T); attention_mask (B, T) 1 = token, 0 = padding; token_type_ids (B, T).
+
+        skip_padding: compute the real tokens only (packing.py); the outputs at padding positions
+        are then zeros instead of transformers' unused numbers. Ignored when attentions are asked for."""
         self.check_inputs(input_ids, attention_mask, token_type_ids, position_ids)
         B, T = input_ids.shape
         device = input_ids.device
@@ -106,6 +111,12 @@ class BertModel(PretrainedMixin, nn.Module):
         mask = None
         if attention_mask is not None and not bool(attention_mask.all()):
             mask = additive_mask(attention_mask, x.dtype)  # (B, 1, 1, T)
-        x, hidden_states, attentions = self.encoder(x, mask, output_hidden_states, output_attentions)
+        if mask is not None and skip_padding and not output_attentions:
+            packing = Packing(attention_mask)
+            x, hidden_states, attentions = self.encoder(packing.pack(x), mask, output_hidden_states, False, packing)
+            x = packing.unpack(x)
+            hidden_states = tuple(map(packing.unpack, hidden_states)) if hidden_states else None
+        else:
+            x, hidden_states, attentions = self.encoder(x, mask, output_hidden_states, output_attentions)
         pooled = self.pooler(x) if self.pooler is not None else None
         return BaseModelOutput(x, pooled, hidden_states, attentions)

@@ -84,7 +84,7 @@ def _hidden(encoder, batch: dict, layers: list[int]) -> torch.Tensor:
     """The chosen layers' hidden states (nL, B, T, H), float32 on the CPU, for a tokenised batch."""
     device = encoder.embeddings.word.weight.device
     inputs = {k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids")}
-    out = encoder(**inputs, output_hidden_states=layers != [-1])
+    out = encoder(**inputs, output_hidden_states=layers != [-1], skip_padding=True)  # padding is never read
     states = [out.last_hidden_state] if layers == [-1] else [out.hidden_states[x] for x in layers]
     return torch.stack(states).float().cpu()
 

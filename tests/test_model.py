@@ -182,6 +182,34 @@ def test_real_minilm_gradients(minilm_pair, tokenizer, attn):
     ours.set_attn_implementation("sdpa")
 
 
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+def test_skipping_padding_equals_transformers(minilm_pair, tokenizer, attn):
+    """skip_padding=True runs the layers on the real tokens only: every hidden state there, the
+    pooled output and the gradients equal transformers'; the padding positions come back as zeros."""
+    ours, hf = minilm_pair
+    ours.set_attn_implementation(attn)
+    texts = ["我是一个人工智能模型", "A longer English sentence, padded far less than the others.", "x"]
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    mask = batch["attention_mask"]
+    assert (mask == 0).sum() >= 10
+    ours.zero_grad()
+    hf.zero_grad()
+    a = ours(**batch, output_hidden_states=True, skip_padding=True)
+    b = hf(**batch, output_hidden_states=True)
+    ours.set_attn_implementation("sdpa")
+    for x, y in zip(a.hidden_states, b.hidden_states):
+        assert maxdiff(x, y, mask) <= 1e-5
+        assert x[mask == 0].abs().max() == 0
+    assert maxdiff(a.pooler_output, b.pooler_output) <= 1e-5
+    m = mask.unsqueeze(-1)
+    (a.last_hidden_state * m).pow(2).mean().backward()
+    (b.last_hidden_state * m).pow(2).mean().backward()
+    theirs = dict(hf.named_parameters())
+    for name, p in ours.named_parameters():
+        if not name.startswith("pooler"):
+            assert maxdiff(p.grad, theirs[hf_key(name)].grad) <= 1e-6, name
+
+
 def mean_pool(model, tok, texts):
     batch = tok(texts, padding=True, return_tensors="pt")
     with torch.no_grad():
