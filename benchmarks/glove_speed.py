@@ -33,22 +33,24 @@ def c_vectors_to_word2vec(c_file: Path, out: Path) -> None:
     out.write_text(f"{len(lines)} 100\n" + "\n".join(lines) + "\n")
 
 
-def glove_command(c_dir: Path, epochs: int) -> list[str]:
+def glove_command(c_dir: Path, epochs: int, seed: int | None = None) -> list[str]:
     """The C tool's training stage as an argument list (no shell), on cooc.shuf.bin and vocab.txt."""
     return [str(c_dir / "glove"), "-save-file", "vectors", "-threads", "2", "-input-file", "cooc.shuf.bin",
             "-x-max", "10", "-iter", str(epochs), "-vector-size", "100", "-binary", "0", "-model", "2",
-            "-vocab-file", "vocab.txt", "-verbose", "0"]
+            "-vocab-file", "vocab.txt", "-verbose", "0", *(["-seed", str(seed)] if seed else [])]
 
 
-def run_c(c_dir: Path, text: Path, epochs: int, out: Path) -> float:
-    """The C tool's four stages on `text`, 2 threads; returns the wall time. Vectors go to `out`."""
+def run_c(c_dir: Path, text: Path, epochs: int, out: Path, seed: int | None = None) -> float:
+    """The C tool's four stages on `text`, 2 threads; returns the wall time. Vectors go to `out`.
+    `seed` (not 0) fixes the shuffle's and the training's random numbers (else: the clock's)."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         stages = [([c_dir / "vocab_count", "-min-count", "5", "-verbose", "0"], text, "vocab.txt"),
                   ([c_dir / "cooccur", "-memory", "4.0", "-vocab-file", "vocab.txt", "-verbose", "0",
                     "-window-size", "15"], text, "cooc.bin"),
-                  ([c_dir / "shuffle", "-memory", "4.0", "-verbose", "0"], Path(tmp, "cooc.bin"), "cooc.shuf.bin"),
-                  (glove_command(c_dir, epochs), None, None)]
+                  ([c_dir / "shuffle", "-memory", "4.0", "-verbose", "0", *(["-seed", str(seed)] if seed else [])],
+                   Path(tmp, "cooc.bin"), "cooc.shuf.bin"),
+                  (glove_command(c_dir, epochs, seed), None, None)]
         for argv, stdin, stdout in stages:  # argument lists, no shell: paths are never parsed as commands
             with open(stdin, "rb") if stdin else open(os.devnull, "rb") as i, \
                     open(Path(tmp, stdout), "wb") if stdout else open(os.devnull, "wb") as o:
