@@ -440,3 +440,22 @@ def test_local_attention_init_looks_at_neighbours(hidden, heads, positions, tmp_
         assert hits[:, inside].mean() >= 0.95 and weight[:, inside].mean() >= 0.8
     else:                              # codes seen through a projection: weaker, far above uniform
         assert hits[:, inside].mean() >= 0.25 and weight[:, inside].mean() >= 20 / positions
+
+
+def test_scale_embeddings_keeps_the_forward_pass():
+    """--embedding-std: the rows get the asked standard deviation, and the LayerNorm after the
+    embeddings makes every output the same as before (the local start included)."""
+    from minibert.pretraining.local_init import local_attention_init, scale_embeddings
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=400, hidden_size=64, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=32)
+    model = BertForPreTraining(config).eval()
+    local_attention_init(model)
+    ids = torch.randint(5, 400, (3, 32))
+    with torch.no_grad():
+        before = model.bert(ids).last_hidden_state
+        scale_embeddings(model, 0.1)
+        after = model.bert(ids).last_hidden_state
+    assert abs(model.bert.embeddings.word.weight.std().item() - 0.1) < 0.005
+    assert (after - before).abs().max() <= 1e-5

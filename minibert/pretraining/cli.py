@@ -40,6 +40,8 @@ def add_commands(sub) -> None:
     g.add_argument("--tie-word-embeddings", action=argparse.BooleanOptionalAction, default=True,
                    help="the MLM decoder is the word embeddings (BERT's choice); --no-tie-word-embeddings "
                         "gives it a matrix of its own")
+    g.add_argument("--embedding-std", type=float, default=0.02,
+                   help="initial standard deviation of the embedding rows (BERT: initializer_range, 0.02)")
     g.add_argument("--attention-init", choices=["local", "random"], default="local",
                    help="local: the first layer's heads start by attending to the neighbouring tokens "
                         "(minibert.pretraining.local_init); random: BERT's initialisation throughout")
@@ -84,6 +86,8 @@ def check_arguments(args) -> None:
         raise ValueError("--warmup-steps must be >= 0 and --learning-rate > 0")
     if not 0 <= args.dropout < 1 or not 0 < args.masked_lm_prob < 1:
         raise ValueError("--dropout must be in [0, 1) and --masked-lm-prob in (0, 1)")
+    if args.embedding_std <= 0:
+        raise ValueError(f"--embedding-std must be positive, got {args.embedding_std}")
     if args.time_budget is not None and args.time_budget <= 0:
         raise ValueError(f"--time-budget must be a positive number of minutes, got {args.time_budget}")
     if args.hidden_size % args.num_attention_heads:
@@ -101,7 +105,7 @@ def run_pretrain(args) -> int:
     from .checkpoint import latest_checkpoint
     from .corpus import read_documents
     from .data import DataConfig, PretrainingData
-    from .local_init import local_attention_init
+    from .local_init import local_attention_init, scale_embeddings
     from .plots import plot_metrics
     from .trainer import TrainConfig, Trainer
     from .vocab_trainer import train_wordpiece
@@ -144,6 +148,8 @@ def run_pretrain(args) -> int:
         print(f"word embeddings: {report['initialised']} of {report['vocab_size']} rows from "
               f"{args.init_embeddings} ({report['missing']} whole words not in the vectors, "
               f"{report['continuation_pieces']} ## pieces keep BERT's initialisation)")
+    if args.embedding_std != config.initializer_range and not args.resume:
+        scale_embeddings(model, args.embedding_std)   # word-vector rows too: all rows keep their proportions
     trainer = Trainer(model, tok, data, TrainConfig(
         steps=args.steps, batch_size=args.batch_size, grad_accumulation=args.grad_accumulation,
         learning_rate=args.learning_rate, warmup_steps=min(args.warmup_steps, args.steps),
