@@ -17,10 +17,17 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-OLD = ["--dropout", "0.1", "--num-hidden-layers", "2", "--nsp", "--masked-lm-prob", "0.15",
+# the data and optimiser defaults of the first two recipes (the third changed them), pinned
+EARLY = ["--learning-rate", "2e-3", "--intermediate-size", "512", "--embedding-std", "0.02", "--batch-size", "64",
+         "--num-attention-heads", "2", "--warmup-steps", "60", "--vocab-size", "5000", "--max-seq-length", "64"]
+OLD = [*EARLY, "--dropout", "0.1", "--num-hidden-layers", "2", "--nsp", "--masked-lm-prob", "0.15",
        "--max-predictions-per-seq", "20"]           # the defaults before the local start
 RANDOM = ["--attention-init", "random", *OLD, "--steps", "400"]
 LOCAL = ["--attention-init", "local", *OLD, "--steps", "800"]
+ONE = ["--attention-init", "local", "--dropout", "0", "--num-hidden-layers", "1", "--nsp", "--masked-lm-prob", "0.15",
+       "--max-predictions-per-seq", "20", "--learning-rate", "2e-3", "--intermediate-size", "512",
+       "--embedding-std", "0.02", "--batch-size", "64", "--num-attention-heads", "2", "--steps", "800"]  # the 2nd default
+M25 = ["--masked-lm-prob", "0.25", "--max-predictions-per-seq", "16"]
 CONFIGS = {  # name: (group, flags); a later flag overrides an earlier one
     "BERT's random init": ("screen", RANDOM),
     "random init, no dropout": ("screen", RANDOM + ["--dropout", "0"]),
@@ -41,6 +48,30 @@ CONFIGS = {  # name: (group, flags); a later flag overrides an earlier one
         "local", LOCAL + ["--dropout", "0", "--num-hidden-layers", "1", "--steps", "400"]),
     "local init, no dropout, 1 layer, 400 steps, no NSP": (
         "local", LOCAL + ["--dropout", "0", "--num-hidden-layers", "1", "--steps", "400", "--no-nsp"]),
+    # --group scale: what the local start survives, 800 steps each (one seed, two at a time)
+    "1 layer, lr 2e-3 (the 2nd default, 800 steps)": ("scale", ONE),
+    "4 heads": ("scale", ONE + ["--num-attention-heads", "4"]),
+    "batch 32, 1600 steps": ("scale", ONE + ["--batch-size", "32", "--steps", "1600"]),
+    "lr 4e-3": ("scale", ONE + ["--learning-rate", "4e-3"]),
+    "lr 1.4e-3, 25% masked": ("scale", ONE + M25 + ["--learning-rate", "1.4e-3"]),
+    "25% masked": ("scale", ONE + M25),
+    "40% masked": ("scale", ONE + ["--masked-lm-prob", "0.4", "--max-predictions-per-seq", "26"]),
+    "25% masked, untied decoder": ("scale", ONE + M25 + ["--no-tie-word-embeddings"]),
+    "25% masked, FFN 256": ("scale", ONE + M25 + ["--intermediate-size", "256"]),
+    "25% masked, warm-up 200": ("scale", ONE + M25 + ["--warmup-steps", "200"]),
+    "25% masked, embeddings 0.05": ("scale", ONE + M25 + ["--embedding-std", "0.05"]),
+    "25% masked, embeddings 0.1": ("scale", ONE + M25 + ["--embedding-std", "0.1"]),
+    "25% masked, embeddings 0.1, lr 4e-3": ("scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "4e-3"]),
+    "25% masked, embeddings 0.1, lr 4e-3, FFN 256": (
+        "scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "4e-3", "--intermediate-size", "256"]),
+    "25% masked, embeddings 0.1, lr 6e-3, FFN 256": (
+        "scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "6e-3", "--intermediate-size", "256"]),
+    "the same, 1700 steps": (
+        "scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "6e-3", "--intermediate-size", "256",
+                              "--steps", "1700"]),
+    "the same, 1700 steps, no NSP": (
+        "scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "6e-3", "--intermediate-size", "256",
+                              "--steps", "1700", "--no-nsp"]),
 }
 
 
@@ -85,7 +116,7 @@ def plot_starts(out: Path, names: list[str], figure: Path) -> None:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--group", choices=["screen", "local"], help="run this group only")
+    ap.add_argument("--group", choices=["screen", "local", "scale"], help="run this group only")
     ap.add_argument("--out", default="runs/pretrain-recipe")
     ap.add_argument("--only", nargs="+", choices=list(CONFIGS), help="run these configurations only")
     ap.add_argument("--jobs", type=int, default=1)
