@@ -21,6 +21,11 @@ def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Ten
     return (1.0 - m) * torch.finfo(dtype).min
 
 
+def select_rows(x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """x (B, T, H), rows (B, K) positions -> (B, K, H): each sequence's rows at those positions."""
+    return x.gather(1, rows.unsqueeze(-1).expand(-1, -1, x.size(-1)))
+
+
 class SelfAttention(nn.Module):
     def __init__(self, config: BertConfig, use_sdpa: bool = True):
         super().__init__()
@@ -38,10 +43,14 @@ class SelfAttention(nn.Module):
         B, T, _ = x.shape
         return x.view(B, T, self.num_heads, self.head_dim).transpose(1, 2)  # (B, nh, T, d)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False, packing=None):
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False, packing=None,
+                rows: torch.Tensor | None = None):
         """x: (B, T, H); mask: additive (B, 1, 1, T) or None. Returns (B, T, H) and (B, nh, T, T) or None.
-        With a `packing` (packing.py), x is (N, H), the real tokens only, and so is the result."""
-        q, k, v = self.query(x), self.key(x), self.value(x)
+        With a `packing` (packing.py), x is (N, H), the real tokens only, and so is the result.
+        With `rows` (B, K), only those positions ask (queries): the result is (B, K, H), while every
+        position still answers (keys and values), so each row is exactly what it is in the full output."""
+        q = self.query(x if rows is None else select_rows(x, rows))
+        k, v = self.key(x), self.value(x)
         if packing is not None:  # back to (B, T, H), zeros at the padding, for the products below
             q, k, v = packing.unpack(q), packing.unpack(k), packing.unpack(v)
         q, k, v = self._heads(q), self._heads(k), self._heads(v)

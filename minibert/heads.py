@@ -1,8 +1,11 @@
 """Heads on top of the encoder: pretraining (MLM + NSP) and the usual fine-tuning tasks.
 
 The MLM decoder is *tied* to the word embeddings (the same tensor, transposed use) with its own
-bias, unless the config says `tie_word_embeddings: false`: then it is a matrix of its own. `only_masked=True` evaluates it at the labelled positions only -- Google's original
-pretraining does this; HF computes logits for every position. Lesson: lessons/04-pretraining.md.
+bias, unless the config says `tie_word_embeddings: false`: then it is a matrix of its own.
+`only_masked=True` evaluates it at the labelled positions only -- Google's original pretraining
+does this; HF computes logits for every position -- and the last encoder layer, too, computes
+only the rows that are read ([CLS] and the masked positions; every token still serves as a key
+and a value), which gives the same loss and gradients for less work. Lesson: lessons/04-pretraining.md.
 """
 from __future__ import annotations
 
@@ -44,6 +47,21 @@ def classifier_layers(config: BertConfig) -> tuple[nn.Dropout, nn.Linear]:
     return nn.Dropout(p), classifier
 
 
+def read_rows(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """labels (B, T), -100 where nothing is predicted -> rows (B, 1+K): [CLS] (position 0) then each
+    sequence's labelled positions in order, padded with 0; wanted (B, K): which of rows[:, 1:] are real.
+    Only these rows of the last layer are ever read (NSP reads [CLS], the MLM head the masked ones)."""
+    B, T = labels.shape
+    picked = labels != -100
+    positions = torch.arange(T, device=labels.device).expand(B, T)
+    order = torch.where(picked, positions, positions + T).sort(1).values  # labelled positions first
+    K = max(1, int(picked.sum(1).max()))
+    order = order[:, :K]
+    wanted = order < T
+    rows = torch.cat([torch.zeros_like(order[:, :1]), torch.where(wanted, order, 0)], 1)
+    return rows, wanted
+
+
 class BertForPreTraining(PretrainedMixin, nn.Module):
     def __init__(self, config: BertConfig):
         super().__init__()
@@ -62,14 +80,17 @@ class BertForPreTraining(PretrainedMixin, nn.Module):
         loss = mean MLM cross-entropy over labelled positions + mean NSP cross-entropy (as HF);
         with only one kind of label given, that part alone.
         """
+        if only_masked and labels is None:
+            raise ValueError("only_masked=True needs labels (which positions to predict)")
+        rows = None
+        if only_masked and not (output_hidden_states or output_attentions):
+            rows, wanted = read_rows(labels)  # the last layer computes [CLS] and the masked positions only
         out = self.bert(input_ids, attention_mask, token_type_ids, position_ids,
-                        output_hidden_states, output_attentions)
+                        output_hidden_states, output_attentions, last_layer_rows=rows)
         hidden, word = out.last_hidden_state, self.bert.embeddings.word.weight
         if only_masked:
-            if labels is None:
-                raise ValueError("only_masked=True needs labels (which positions to predict)")
             picked = labels != -100
-            logits = self.mlm(hidden[picked], word)  # (M, V): M labelled positions
+            logits = self.mlm(hidden[:, 1:][wanted] if rows is not None else hidden[picked], word)  # (M, V)
             mlm_loss = F.cross_entropy(logits, labels[picked])
         else:
             logits = self.mlm(hidden, word)  # (B, T, V)

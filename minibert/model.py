@@ -95,11 +95,13 @@ class BertModel(PretrainedMixin, nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, position_ids: torch.Tensor | None = None,
                 output_hidden_states: bool = False, output_attentions: bool = False,
-                skip_padding: bool = False) -> BaseModelOutput:
+                skip_padding: bool = False, last_layer_rows: torch.Tensor | None = None) -> BaseModelOutput:
         """input_ids (B, T); attention_mask (B, T) 1 = token, 0 = padding; token_type_ids (B, T).
 
         skip_padding: compute the real tokens only (packing.py); the outputs at padding positions
-        are then zeros instead of transformers' unused numbers. Ignored when attentions are asked for."""
+        are then zeros instead of transformers' unused numbers. Ignored when attentions are asked for.
+        last_layer_rows (B, K): the positions whose output is wanted (pretraining: [CLS] first, then
+        the masked ones); the last layer computes only those, and last_hidden_state is (B, K, H)."""
         self.check_inputs(input_ids, attention_mask, token_type_ids, position_ids)
         B, T = input_ids.shape
         device = input_ids.device
@@ -111,7 +113,10 @@ class BertModel(PretrainedMixin, nn.Module):
         mask = None
         if attention_mask is not None and not bool(attention_mask.all()):
             mask = additive_mask(attention_mask, x.dtype)  # (B, 1, 1, T)
-        if mask is not None and skip_padding and not output_attentions:
+        if last_layer_rows is not None:
+            x, hidden_states, attentions = self.encoder(x, mask, output_hidden_states, output_attentions,
+                                                        last_layer_rows=last_layer_rows)
+        elif mask is not None and skip_padding and not output_attentions:
             packing = Packing(attention_mask)
             x, hidden_states, attentions = self.encoder(packing.pack(x), mask, output_hidden_states, False, packing)
             x = packing.unpack(x)

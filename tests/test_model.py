@@ -129,6 +129,41 @@ def test_only_masked_logits_equal_full_logits(tmp_path):
         full.prediction_logits.flatten(0, 1), labels.flatten()).item()) <= 1e-5
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+@pytest.mark.parametrize("cfg", CONFIGS, ids=["c0", "c1", "c2"])
+def test_only_masked_rows_loss_and_gradients_equal_transformers(cfg, attn, dtype, tmp_path):
+    """only_masked=True also runs the last layer at [CLS] and the masked positions only (heads.read_rows):
+    the pretraining loss and every parameter's gradient equal transformers' full computation, in
+    padded batches where sequences predict different numbers of tokens (one predicts none)."""
+    ours, hf = pair(cfg, "BertForPreTraining", tmp_path, dtype, attn=attn)
+    ours.train()  # these configs have dropout: compare in train mode with dropout off
+    for m in ours.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+    ours.bert.set_attn_implementation(attn)
+    for layer in ours.bert.encoder.layers:
+        layer.attention.dropout_p = 0.0
+    batch = make_batch(cfg, seed=3, B=4, T=12)
+    labels = torch.full_like(batch["input_ids"], -100)
+    for row, positions in ((0, [1, 5, 6, 11]), (1, [2]), (3, [1, 3])):  # row 2 predicts nothing
+        labels[row, positions] = batch["input_ids"][row, positions]
+    nsp = torch.tensor([0, 1, 1, 0])
+    a = ours(**batch, labels=labels, next_sentence_label=nsp, only_masked=True)
+    b = hf(**batch, labels=labels, next_sentence_label=nsp)
+    tol = TOL[dtype]
+    assert a.prediction_logits.shape == (7, cfg["vocab_size"])
+    assert maxdiff(a.prediction_logits, b.prediction_logits[labels != -100]) <= tol["logits"]
+    assert maxdiff(a.seq_relationship_logits, b.seq_relationship_logits) <= tol["logits"]
+    assert abs(a.loss.item() - b.loss.item()) <= tol["hidden"]
+    a.loss.backward()
+    b.loss.backward()
+    ref = dict(hf.named_parameters())
+    largest = max(p.grad.abs().max().item() for p in hf.parameters() if p.grad is not None)
+    for name, p in ours.named_parameters():
+        assert (p.grad - ref[hf_key(name)].grad).abs().max().item() <= tol["grad"] * largest, name
+
+
 def test_sdpa_fast_path_equals_plain_attention():
     cfg = minibert.BertConfig(**CONFIGS[0])
     model = minibert.BertModel(cfg).eval()
