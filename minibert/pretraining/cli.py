@@ -169,7 +169,8 @@ def run_pretrain(args) -> int:
             print(f"held-out MLM accuracy {e['eval_mlm_accuracy']:.3f} (baselines on the same positions: "
                   f"neighbour counts {e['eval_neighbour_count_accuracy']:.3f}, most frequent token "
                   f"{e['eval_most_frequent_token_accuracy']:.3f}), perplexity {e['eval_mlm_perplexity']:.1f}, "
-                  f"NSP accuracy {e['eval_nsp_accuracy']:.3f}" + ("" if args.nsp else " (NSP not trained)"))
+                  f"NSP accuracy {e['eval_nsp_accuracy']:.3f} (majority label {e['eval_nsp_majority_accuracy']:.3f})"
+                  + ("" if args.nsp else " (NSP not trained)"))
         print(f"model: {out}/ (loads with BertForPreTraining.from_pretrained)\n"
               f"metrics: {out / 'metrics.jsonl'}\nplots: {plot}")
     return 0

@@ -64,14 +64,14 @@ def linear_schedule(optimizer, warmup_steps: int, total_steps: int) -> torch.opt
 
 @torch.no_grad()
 def evaluate(model: BertForPreTraining, data: PretrainingData, device, batch_size: int = 64) -> dict:
-    """Held-out MLM accuracy and perplexity, NSP accuracy, and two baselines on the same masked
-    positions: always the most frequent token, and counting neighbours (baseline.py)."""
+    """Held-out MLM accuracy and perplexity, NSP accuracy, and the baselines on the same examples:
+    always the most frequent token, counting neighbours (baseline.py), always the majority NSP label."""
     from .data import collate
 
     if not data.heldout:
         return {}
     model.eval()
-    n_tok = correct = nsp_correct = 0
+    n_tok = correct = nsp_correct = nsp_random = 0
     nll = 0.0
     label_counts: dict[int, int] = {}
     for start in range(0, len(data.heldout), batch_size):
@@ -82,11 +82,13 @@ def evaluate(model: BertForPreTraining, data: PretrainingData, device, batch_siz
         correct += (out.prediction_logits.argmax(-1) == gold).sum().item()
         n_tok += gold.numel()
         nsp_correct += (out.seq_relationship_logits.argmax(-1) == batch["next_sentence_label"]).sum().item()
+        nsp_random += batch["next_sentence_label"].sum().item()
         for t in gold.tolist():
             label_counts[t] = label_counts.get(t, 0) + 1
     model.train()
     return {"eval_mlm_accuracy": correct / n_tok, "eval_mlm_perplexity": math.exp(nll / n_tok),
             "eval_nsp_accuracy": nsp_correct / len(data.heldout),
+            "eval_nsp_majority_accuracy": max(nsp_random, len(data.heldout) - nsp_random) / len(data.heldout),
             "eval_most_frequent_token_accuracy": max(label_counts.values()) / n_tok,
             "eval_neighbour_count_accuracy": data.neighbour_count_accuracy(),
             "eval_examples": len(data.heldout)}
