@@ -56,18 +56,25 @@ def test_lesson_runs(lesson, tmp_path, monkeypatch):
 
 
 def check_figures(made_here: Path, checked_in: Path) -> None:
-    """Each figure a lesson draws is checked in, and drawing it again gives the same file: the
-    same bytes whenever this matplotlib is the one that wrote it (a PNG names its writer)."""
+    """Each figure a lesson draws is checked in, and drawing it again gives the same picture
+    whenever this matplotlib is the one that wrote it (a PNG names its writer): the same bytes on
+    the machine that drew it; on another CPU, float rounding in BLAS may move a point of a map by a
+    pixel (three-maps.png: 61 of 332,800 pixels, 0.02%), while another seed moves every point
+    (word2vec's seed 2 instead of 1 there: 3.3% of the pixels change). The bound sits between: 0.1%."""
     import matplotlib
+    import numpy as np
     from PIL import Image
 
     for made in sorted(made_here.glob("*.png")):
         ours = checked_in / made.name
         assert ours.is_file(), f"the lesson draws {made.name}, which is not in {checked_in}"
         writer = Image.open(ours).info.get("Software", "")
-        if writer.startswith(f"Matplotlib version{matplotlib.__version__},"):
-            assert made.read_bytes() == ours.read_bytes(), \
-                f"{made.name} drawn again differs from the checked-in file: a seed or thread count is not fixed"
+        if writer.startswith(f"Matplotlib version{matplotlib.__version__},") and made.read_bytes() != ours.read_bytes():
+            a, b = (np.asarray(Image.open(p).convert("RGB")) for p in (made, ours))
+            assert a.shape == b.shape, f"{made.name} drawn again has another size than the checked-in file"
+            changed = (a != b).any(-1).mean()
+            assert changed <= 0.001, (f"{made.name} drawn again differs from the checked-in file in {changed:.2%} "
+                                      "of its pixels: a seed or thread count is not fixed")
 
 
 def test_lessons_exist():
