@@ -47,7 +47,10 @@ def train_vectors(sentences, size: int, seed: int, out: Path) -> dict[str, Path]
 
 
 # the README's and lesson 7's figures: two layers, dropout 0.1, BERT's random start, 800 steps
-SETTINGS = ["--num-hidden-layers", "2", "--dropout", "0.1", "--attention-init", "random", "--steps", "800"]
+SETTINGS = ["--num-hidden-layers", "2", "--dropout", "0.1", "--attention-init", "random", "--steps", "800",
+            "--learning-rate", "2e-3", "--intermediate-size", "512", "--embedding-std", "0.02", "--batch-size", "64",
+            "--num-attention-heads", "2", "--warmup-steps", "60", "--masked-lm-prob", "0.15",
+            "--max-predictions-per-seq", "20", "--vocab-size", "5000", "--max-seq-length", "64", "--nsp"]
 
 
 def pretrain(out: Path, seed: int, steps: int | None, vectors: Path | None) -> list[dict]:

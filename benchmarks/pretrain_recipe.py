@@ -5,7 +5,10 @@ bundled corpus, for the steps given, evaluated every 100 steps on the same held-
 always masked at 15%, beside the two baselines on the same positions. One seed per
 configuration: differences under about 0.01 are noise. `--jobs 2` runs two at a time, one
 thread each (times are then not those of a run alone). `--group screen` is the first screen, all
-with BERT's random initialisation, at 400 steps; `--group local` the runs with the local start.
+with BERT's random initialisation, at 400 steps; `--group local` the runs with the local start;
+`--group scale` the screen of higher learning rates, masking shares and embedding scales; `--group
+third` the ingredients of the third default at their full lengths. Every flag of a group's time
+is pinned, so a group reproduces after the defaults change.
 Run: python benchmarks/pretrain_recipe.py [--group local] [--figure F.png] [--only NAME ...] [--jobs 2]
 """
 import argparse
@@ -24,10 +27,11 @@ OLD = [*EARLY, "--dropout", "0.1", "--num-hidden-layers", "2", "--nsp", "--maske
        "--max-predictions-per-seq", "20"]           # the defaults before the local start
 RANDOM = ["--attention-init", "random", *OLD, "--steps", "400"]
 LOCAL = ["--attention-init", "local", *OLD, "--steps", "800"]
-ONE = ["--attention-init", "local", "--dropout", "0", "--num-hidden-layers", "1", "--nsp", "--masked-lm-prob", "0.15",
+ONE = [*EARLY, "--attention-init", "local", "--dropout", "0", "--num-hidden-layers", "1", "--nsp", "--masked-lm-prob", "0.15",
        "--max-predictions-per-seq", "20", "--learning-rate", "2e-3", "--intermediate-size", "512",
        "--embedding-std", "0.02", "--batch-size", "64", "--num-attention-heads", "2", "--steps", "800"]  # the 2nd default
 M25 = ["--masked-lm-prob", "0.25", "--max-predictions-per-seq", "16"]
+THIRD = [*ONE[:-2], *M25, "--embedding-std", "0.1", "--learning-rate", "6e-3", "--intermediate-size", "256"]
 CONFIGS = {  # name: (group, flags); a later flag overrides an earlier one
     "BERT's random init": ("screen", RANDOM),
     "random init, no dropout": ("screen", RANDOM + ["--dropout", "0"]),
@@ -72,6 +76,17 @@ CONFIGS = {  # name: (group, flags); a later flag overrides an earlier one
     "the same, 1700 steps, no NSP": (
         "scale", ONE + M25 + ["--embedding-std", "0.1", "--learning-rate", "6e-3", "--intermediate-size", "256",
                               "--steps", "1700", "--no-nsp"]),
+    # --group third: the third default's ingredients at their full lengths (README, lesson 4)
+    "25% masked, embeddings 0.1, lr 6e-3, FFN 256, 1800 steps": ("third", THIRD + ["--steps", "1800"]),
+    "the same, hidden 192, FFN 384, 1800 steps": (
+        "third", THIRD + ["--steps", "1800", "--hidden-size", "192", "--intermediate-size", "384"]),
+    "the same, 3600 steps": ("third", THIRD + ["--steps", "3600"]),
+    "the same, 5000 steps": ("third", THIRD + ["--steps", "5000"]),
+    "the same, 4500 steps": ("third", THIRD + ["--steps", "4500"]),
+    "the same without NSP": ("third", THIRD + ["--steps", "4500", "--no-nsp"]),
+    "the third default: without NSP, 4000 steps": ("third", THIRD + ["--steps", "4000", "--no-nsp"]),
+    "the same, hidden 192, FFN 384, 3500 steps": (
+        "third", THIRD + ["--steps", "3500", "--hidden-size", "192", "--intermediate-size", "384"]),
 }
 
 
@@ -116,7 +131,7 @@ def plot_starts(out: Path, names: list[str], figure: Path) -> None:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--group", choices=["screen", "local", "scale"], help="run this group only")
+    ap.add_argument("--group", choices=["screen", "local", "scale", "third"], help="run this group only")
     ap.add_argument("--out", default="runs/pretrain-recipe")
     ap.add_argument("--only", nargs="+", choices=list(CONFIGS), help="run these configurations only")
     ap.add_argument("--jobs", type=int, default=1)
