@@ -102,8 +102,9 @@ def test_training_replays_the_c_tool_exactly(corpus, batch_size):
     logged = re.findall(r"cost: ([0-9.]+)", (DATA / "train_small" / "glove.log").read_text())
     assert [f"{c:.6f}" for c in costs] == logged  # the C tool prints "%lf"
     W, G = model.params.to_c_layout()
-    assert np.abs(W.numpy() - W_final).max() <= 1e-9
-    assert (np.abs(G.numpy() - G_final) / G_final).max() <= 1e-9
+    # measured: 3.3e-16 (torch batches of one) and 3.7e-16 (compiled loop); gradsq 6.6e-16 / 7.7e-16 relative
+    assert np.abs(W.numpy() - W_final).max() <= 1e-15
+    assert (np.abs(G.numpy() - G_final) / G_final).max() <= 2e-15
     # the C tool's text output (-model 2, "%lf"), without its final <unk> line
     lines = (DATA / "train_small" / "vectors_model2.txt").read_text().splitlines()
     assert lines[-1].startswith("<unk> ")
