@@ -50,7 +50,8 @@ def add_commands(sub) -> None:
     g.add_argument("--max-seq-length", type=int, default=64)
     g.add_argument("--batch-size", type=int, default=64)
     g.add_argument("--grad-accumulation", type=int, default=1)
-    g.add_argument("--learning-rate", type=float, default=6e-3)
+    g.add_argument("--learning-rate", type=float, default=6e-3,
+                   help="peak learning rate; 6e-3 is tuned for the default one-layer model (lesson 4)")
     g.add_argument("--warmup-steps", type=int, default=60)
     g.add_argument("--masking", choices=["dynamic", "static"], default="dynamic")
     g.add_argument("--dupe-factor", type=int, default=10)
