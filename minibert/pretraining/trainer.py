@@ -121,6 +121,9 @@ class Trainer:
                                   "or choose another --out")
         elif self.rank == 0 and (self.out / "metrics.jsonl").exists():
             (self.out / "metrics.jsonl").unlink()  # an aborted run's log, without a checkpoint: start it anew
+        if not config.nsp:  # nothing trains the pooler and the NSP head: frozen, so DDP waits for no gradient of theirs
+            for p in (*model.bert.pooler.parameters(), *model.nsp.parameters()):
+                p.requires_grad_(False)
         self.ddp = torch.nn.parallel.DistributedDataParallel(model) if self.world > 1 else None
 
     def _resume(self) -> None:
