@@ -104,9 +104,9 @@ def local_attention_init(model: BertForPreTraining, logit: float = 8.0, offsets:
 def scale_embeddings(model: BertForPreTraining, std: float) -> None:
     """Scale the word, position and token-type embeddings so that a random row has standard
     deviation `std` instead of `initializer_range` (in place). The LayerNorm after their sum
-    makes the forward pass the same; what changes is training: AdamW moves every weight by about
-    the learning rate per step, whatever its size, so rows of 0.02 are overwritten within tens of
-    steps at lr 4e-3 (and the local start with them), while rows of 0.1 change by a few percent."""
+    makes the forward pass the same; what changes is training: AdamW moves a weight by up to about
+    the learning rate per step, whatever its size, so at lr 6e-3 a few steps can rewrite rows of
+    0.02 (and the local start with them), while rows of 0.1 move by at most about 6% a step."""
     factor = std / model.config.initializer_range
     e = model.bert.embeddings
     for table in (e.word, e.position, e.token_type):
