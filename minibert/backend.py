@@ -186,6 +186,47 @@ def read_text(path: str | os.PathLike, what: str = "text file") -> str:
         raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {e.start}); convert it first") from None
 
 
+class TextLines:
+    """A UTF-8 text file (gzip-compressed if it ends in .gz) read from disk line by line, again on
+    every pass: corpora larger than memory stream through it. Lines come without their line break;
+    a missing file, a folder, NUL bytes or a non-UTF-8 line give a clear error naming the line."""
+
+    def __init__(self, path: str | os.PathLike, what: str = "text file"):
+        self.path, self.what = Path(path), what
+        if self.path.is_dir():
+            raise IsADirectoryError(f"{self.path} is a folder; give a {what} (one file)")
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no {what} at {self.path}")
+
+    def __iter__(self):
+        import gzip
+
+        opener = gzip.open if self.path.suffix == ".gz" else open
+        with opener(self.path, "rb") as f:
+            offset = 0
+            for n, raw in enumerate(f, 1):   # split at b"\n" only, as gensim's LineSentence
+                if b"\x00" in raw:
+                    raise ValueError(f"{self.path} looks binary (NUL bytes on line {n}); give a UTF-8 {self.what}")
+                try:
+                    yield raw.decode("utf-8").removesuffix("\n")
+                except UnicodeDecodeError as e:
+                    raise ValueError(f"{self.path} is not UTF-8 text (bad byte at offset {offset + e.start}, "
+                                     f"line {n}); convert it first") from None
+                offset += len(raw)
+
+
+def check_reiterable(sentences) -> None:
+    """word2vec and GloVe read a corpus more than once (vocabulary, then counts or epochs): a
+    generator would be empty after the first pass, and a string is not a list of sentences."""
+    from types import GeneratorType
+
+    if isinstance(sentences, str):
+        raise TypeError("sentences must be lists of words, not strings: split them first")
+    if isinstance(sentences, GeneratorType) or iter(sentences) is sentences:
+        raise TypeError("sentences is a one-pass iterator (a generator?): training reads it more than once; "
+                        "give a list, a corpus file (corpus_file=path) or any re-iterable object")
+
+
 def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     """target[rows[k]] += values[k] for every k, repeated rows summed; returns `target`.
 

@@ -92,6 +92,45 @@ def test_training_equals_gensim(lee, kw, batch_size):
     assert np.abs(other.wv.vectors - ref.wv.vectors).max() > 1e-2  # so the comparison means something
 
 
+@pytest.mark.parametrize("kw", [dict(sg=1, hs=0, negative=5, sample=1e-3), dict(sg=0, hs=1, negative=0, sample=0)],
+                         ids=["sg-ns-sample", "cbow-hs"])
+def test_streamed_file_in_small_blocks_equals_gensim(lee, kw, tmp_path, monkeypatch):
+    """A corpus file streamed (never held whole) through blocks of two jobs gives gensim's vectors
+    from gensim's own `LineSentence` on the same file: the blocks cut nothing gensim sees (jobs,
+    seeds, draws, learning rates). The file has a blank line, an over-long line (cut into pieces of
+    10,000 words, as gensim does) and Windows line ends; one worker, as the exact test above."""
+    from gensim.models.word2vec import LineSentence as GensimLineSentence
+
+    lines = [" ".join(s) for s in lee[:40]]
+    lines[3] = ""
+    lines[5] = " ".join(sum(lee[40:], [])[:12000])           # 12,000 words: cut in two
+    path = tmp_path / "corpus.txt"
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    common = dict(vector_size=20, window=4, min_count=2, epochs=2, seed=7, batch_words=1000, shrink_windows=True, **kw)
+    ref = GensimW2V(GensimLineSentence(str(path)), workers=1, **common)
+    monkeypatch.setattr(Word2Vec, "block_jobs", 2)
+    ours = Word2Vec(corpus_file=path, workers=1, exp_table=True, **common)
+    assert ours.corpus_count == ref.corpus_count == 40 and ours.corpus_total_words == ref.corpus_total_words
+    assert ours.wv.index_to_key == ref.wv.index_to_key
+    assert np.abs(ours.wv.vectors - ref.wv.vectors).max() <= 1e-4
+    other = GensimW2V(GensimLineSentence(str(path)), workers=1, **{**common, "seed": 8})
+    assert np.abs(other.wv.vectors - ref.wv.vectors).max() > 1e-2
+
+
+def test_any_reiterable_corpus_streams_and_generators_are_refused(lee):
+    """An object that re-reads its sentences on each pass (here: tuples, made afresh) trains as the
+    list does; a generator, empty after one pass, is refused before any work (gensim refuses it too)."""
+    class Corpus:
+        def __iter__(self):
+            return (tuple(s) for s in lee[:30])
+
+    kw = dict(vector_size=10, min_count=2, epochs=2, seed=3, workers=1)
+    streamed, listed = Word2Vec(Corpus(), **kw), Word2Vec(lee[:30], **kw)
+    assert np.array_equal(streamed.wv.vectors, listed.wv.vectors)
+    with pytest.raises(TypeError, match="one-pass"):
+        Word2Vec((s for s in lee[:30]), **kw)
+
+
 def loss_of(w, inputs, mask, targets, labels, valid, output, cbow_mean):
     """The loss written out in lesson 5: −Σ log σ(±v_out·h), h = mean (or sum) of input vectors."""
     h = (w.input_vectors[inputs] * mask[..., None]).sum(1)
@@ -228,6 +267,9 @@ def test_bad_input(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
     with pytest.raises(ValueError, match="UTF-8"):
+        Word2Vec(corpus_file=bad, min_count=1)
+    bad.write_bytes("ok line\nstill fine\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="offset 22, line 3"):
         Word2Vec(corpus_file=bad, min_count=1)
     model = Word2Vec([["a", "b", "a", "b"]], min_count=1, vector_size=4, epochs=1)
     with pytest.raises(KeyError, match="not in vocabulary"):

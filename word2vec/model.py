@@ -7,7 +7,9 @@ On a CPU, examples are applied one at a time by the compiled loop (`loop.py`), `
 at once, as gensim does. What a torch backend adds: `batch_size` (examples per torch SGD step, on
 any device; 1 reproduces gensim's sequential updates; 1024 on a GPU when not given), `device`,
 `exp_table` (gensim's table sigmoid, for exact comparisons) and `softmax` (the full softmax of the
-textbook formulas, for small vocabularies; always on torch). Lesson: lessons/05-word2vec.md.
+textbook formulas, for small vocabularies; always on torch). The corpus is streamed: a list, a
+`LineSentence(path)` (as `corpus_file=path`) or any re-iterable is read once for the vocabulary
+and once per epoch, a block of jobs at a time (`corpus.py`). Lesson: lessons/05-word2vec.md.
 """
 from __future__ import annotations
 
@@ -17,27 +19,19 @@ import time
 import numpy as np
 import torch
 
-from minibert.backend import cpu_count, get_device, get_dtype, read_text
+from minibert.backend import check_reiterable, cpu_count, get_device, get_dtype
 from minibert.vectors import KeyedVectors
 
 from . import train as T
+from .corpus import Block, LineSentence, blocks
 from .randomness import EpochDraws, noise_words
 from .sampling import cum_table, exp_table, huffman, huffman_table
 from .vocab import finalize, sample_ints, scan
 
 
-def read_corpus_file(path) -> list[list[str]]:
-    """One sentence per line, words split on whitespace (gensim's LineSentence), strict UTF-8."""
-    text = read_text(path, "corpus file")
-    out = []
-    for line in text.splitlines():
-        words = line.split()
-        for i in range(0, len(words), T.MAX_SENTENCE_LEN):
-            out.append(words[i:i + T.MAX_SENTENCE_LEN])
-    return out
-
-
 class Word2Vec:
+    block_jobs = 64   # jobs trained per pass of the workers: memory holds one block of the corpus
+
     def __init__(self, sentences=None, *, corpus_file=None, vector_size: int = 100, alpha: float = 0.025,
                  window: int = 5, min_count: int = 5, max_vocab_size: int | None = None, sample: float = 1e-3,
                  seed: int = 1, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0, negative: int = 5,
@@ -65,11 +59,9 @@ class Word2Vec:
         self.epoch_losses: list[float] = []   # mean loss per example, one entry per epoch
         self.epoch_examples: list[int] = []
         if corpus_file is not None:
-            sentences = read_corpus_file(corpus_file)
+            sentences = LineSentence(corpus_file)
         if sentences is not None:
-            if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
-                raise TypeError("sentences must be lists of words, not strings: split them first")
-            sentences = [list(s) for s in sentences]
+            check_reiterable(sentences)
             self.build_vocab(sentences)
             self.train(sentences)
 
@@ -107,33 +99,23 @@ class Word2Vec:
         a = self.alpha - (self.alpha - self.min_alpha) * (epoch + progress) / self._epochs_this_call
         return max(self.min_alpha, a)
 
-    def _prepare(self, sentences) -> None:
-        """Once per `train` call: each sentence's vocabulary ids, flat, and gensim's jobs."""
-        rows = [np.array([self.key_to_index[w] for w in s[:T.MAX_SENTENCE_LEN] if w in self.key_to_index],
-                         dtype=np.int64) for s in sentences]
-        self._ids = np.concatenate(rows) if rows else np.zeros(0, np.int64)     # (N,)
-        self._sentence_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
-        groups = T.jobs(sentences, [len(s) for s in sentences], self.batch_words)
-        self._job_starts = np.cumsum([0] + [len(g) for g in groups])              # (J+1,) sentence offsets
-        word_starts = np.cumsum([0] + [len(r) for r in rows])
-        self._job_words = word_starts[self._job_starts]                          # (J+1,) word offsets
-
-    def _epoch_words(self, epoch: int):
-        """The words kept by subsampling this epoch, each sentence's offsets among them, each word's
-        window reduction, each job's learning rate (gensim's linear decay, per job), each job's
-        generator state after subsampling and its offsets among the kept words: gensim's draws
-        (`randomness.py`), so that one worker reproduces gensim's run."""
-        draws = EpochDraws(self.random, self._ids, self._job_words,
+    def _block_words(self, epoch: int, block: Block):
+        """One block's words kept by subsampling this epoch, each sentence's offsets among them, each
+        word's window reduction, each job's learning rate (gensim's linear decay, per job), each
+        job's generator state after subsampling and its offsets among the kept words: gensim's
+        draws (`randomness.py`), in corpus order, so that one worker reproduces gensim's run."""
+        job_words = block.sentence_starts[block.job_starts]                      # (J+1,) word offsets
+        draws = EpochDraws(self.random, block.ids, job_words,
                            sample_int=self.sample_int if self.sample else None,
                            needs_seed=bool(self.negative or self.sample), window=self.window,
                            shrink_windows=self.shrink_windows)
-        keep = draws.keep
-        ids = self._ids[keep]
-        n_sentences = int(self._job_starts[-1])
+        n_sentences = len(block.sentence_starts) - 1
+        sentence_of = np.repeat(np.arange(n_sentences), np.diff(block.sentence_starts))   # (N,)
         starts = np.zeros(n_sentences + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self._sentence_of[keep], minlength=n_sentences), out=starts[1:])
-        job_alpha = np.array([self._alpha(epoch, s / max(1, n_sentences)) for s in self._job_starts[:-1]])
-        return ids, starts, draws.reduce, job_alpha, draws.states, starts[self._job_starts]
+        np.cumsum(np.bincount(sentence_of[draws.keep], minlength=n_sentences), out=starts[1:])
+        done = block.first_sentence + block.job_starts[:-1]
+        job_alpha = np.array([self._alpha(epoch, s / max(1, self._total_examples)) for s in done])
+        return block.ids[draws.keep], starts, draws.reduce, job_alpha, draws.states, starts[block.job_starts]
 
     def _targets(self, centre_ids: torch.Tensor, noise: torch.Tensor | None):
         """Output rows, labels and validity for each example's centre word; `noise` (B, negative)
@@ -155,18 +137,24 @@ class Word2Vec:
             valid[:, 1:] = noise != centre_ids[:, None]                 # a noise draw equal to the word is skipped
             yield self.weights.output_ns, targets, labels, valid
 
-    def train(self, sentences, epochs: int | None = None) -> list[float]:
-        """Run the epochs; returns the mean loss per example of each (stops cleanly on Ctrl-C)."""
+    def train(self, sentences, epochs: int | None = None, total_examples: int | None = None) -> list[float]:
+        """Run the epochs over `sentences` (any re-iterable, streamed a block of jobs at a time);
+        returns the mean loss per example of each epoch (stops cleanly on Ctrl-C). total_examples:
+        the number of sentences, for the learning-rate schedule (default: len(sentences), else the
+        count build_vocab saw)."""
+        check_reiterable(sentences)
         table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
         self._epochs_this_call = max(1, self.epochs if epochs is None else epochs)
-        self._prepare(sentences)
+        self._total_examples = total_examples or (len(sentences) if hasattr(sentences, "__len__") else self.corpus_count)
         try:
             for epoch in range(self.epochs if epochs is None else epochs):
-                t0 = time.perf_counter()
-                if self.batch_size is None:
-                    loss, n = self._train_epoch_loop(epoch)
-                else:
-                    loss, n = self._train_epoch(epoch, table)
+                t0, loss, n = time.perf_counter(), 0.0, 0
+                for block in blocks(sentences, self.key_to_index, self.batch_words, self.block_jobs):
+                    if self.batch_size is None:
+                        block_loss, block_n = self._train_block_loop(epoch, block)
+                    else:
+                        block_loss, block_n = self._train_block(epoch, block, table)
+                    loss, n = loss + block_loss, n + block_n
                 self.epoch_losses.append(loss / max(1, n))
                 self.epoch_examples.append(n)
                 if self.verbose:
@@ -176,11 +164,11 @@ class Word2Vec:
             print("training stopped; the vectors so far are kept", file=sys.stderr)
         return self.epoch_losses
 
-    def _train_epoch_loop(self, epoch) -> tuple[float, int]:
+    def _train_block_loop(self, epoch, block) -> tuple[float, int]:
         """The compiled loop (`loop.py`): one example at a time, `workers` threads, as gensim."""
         from .loop import train_epoch_loop
 
-        ids, starts, reduce, job_alpha, states, _ = self._epoch_words(epoch)
+        ids, starts, reduce, job_alpha, states, _ = self._block_words(epoch, block)
         w, d = self.weights, self.vector_size
         if not hasattr(self, "_loop_tables"):
             points, codes, lengths = huffman_table(self.codes, self.points) if self.hs else \
@@ -193,14 +181,14 @@ class Word2Vec:
         arrays = dict(self._loop_tables, input=w.input_vectors.numpy(),
                       output_hs=w.output_hs.numpy() if self.hs else empty,
                       output_ns=w.output_ns.numpy() if self.negative else empty)
-        return train_epoch_loop(arrays, ids, starts, reduce, self._job_starts, job_alpha.astype(np.float32), states,
+        return train_epoch_loop(arrays, ids, starts, reduce, block.job_starts, job_alpha.astype(np.float32), states,
                                 sg=bool(self.sg), window=self.window, cbow_mean=bool(self.cbow_mean),
                                 workers=self.workers)
 
-    def _train_epoch(self, epoch, table) -> tuple[float, int]:
+    def _train_block(self, epoch, block, table) -> tuple[float, int]:
         """Torch mini-batches of `batch_size` examples, on any device, job by job (a batch never
         spans two jobs: each job's noise words come from its own generator, as in gensim)."""
-        ids, starts, reduce, job_alpha, states, job_words = self._epoch_words(epoch)
+        ids, starts, reduce, job_alpha, states, job_words = self._block_words(epoch, block)
         sent = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
         total, examples = 0.0, 0
         for k in range(len(job_alpha)):

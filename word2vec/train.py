@@ -34,21 +34,6 @@ class Weights:
     output_softmax: torch.Tensor | None = None  # (V, d)      full softmax
 
 
-def jobs(sentences: list[np.ndarray], lengths: list[int], batch_words: int) -> list[list[int]]:
-    """Group sentences into gensim's jobs: consecutive sentences of at most `batch_words` raw words."""
-    out, current, size = [], [], 0
-    for k, n in enumerate(lengths):
-        if size + n <= batch_words:
-            current.append(k)
-            size += n
-        else:
-            out.append(current)
-            current, size = [k], n
-    if current:
-        out.append(current)
-    return out
-
-
 def window_pairs(ids: np.ndarray, sentence: np.ndarray, window: int, reduce: np.ndarray):
     """All (centre position, context position) pairs within each centre's window, sorted as gensim
     visits them: by centre, then left to right."""

@@ -18,7 +18,7 @@ def scan(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> t
     total, n_sentences, min_reduce = 0, 0, 1
     for sentence in sentences:
         if isinstance(sentence, str):
-            raise TypeError("each sentence must be a list of words, not a string (split it first)")
+            raise TypeError("sentences must be lists of words, not strings: split them first")
         n_sentences += 1
         for word in sentence:
             counts[word] = counts.get(word, 0) + 1
