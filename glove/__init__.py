@@ -5,6 +5,6 @@ on the torch backend (minibert.backend) and gives a shared word-vectors containe
 """
 from .cooccur import cooccurrence
 from .model import GloVe
-from .vocab import build_vocab, read_corpus
+from .vocab import CorpusFile, build_vocab, read_corpus
 
-__all__ = ["GloVe", "build_vocab", "cooccurrence", "read_corpus"]
+__all__ = ["CorpusFile", "GloVe", "build_vocab", "cooccurrence", "read_corpus"]

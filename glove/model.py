@@ -17,12 +17,12 @@ import time
 import numpy as np
 import torch
 
-from minibert.backend import cpu_count, get_device, get_dtype, make_generator
+from minibert.backend import check_reiterable, cpu_count, get_device, get_dtype, make_generator
 from minibert.vectors import KeyedVectors
 
 from .cooccur import cooccurrence
 from .train import Params, train_epoch
-from .vocab import build_vocab, read_corpus
+from .vocab import CorpusFile, build_vocab
 
 
 class GloVe:
@@ -48,14 +48,15 @@ class GloVe:
         self.batch_size, self.threads = batch_size, threads or min(8, cpu_count())
         self.costs: list[float] = []
         if corpus_file is not None:
-            sentences = read_corpus(corpus_file)
+            sentences = CorpusFile(corpus_file)
         if sentences is not None:
             self.build(sentences)
             self.train()
 
     def build(self, sentences) -> None:
-        """Vocabulary, co-occurrence records and initial parameters."""
-        sentences = list(sentences)
+        """Vocabulary, co-occurrence records and initial parameters: two passes over `sentences`
+        (a list, a CorpusFile or any re-iterable), which is streamed, never held whole."""
+        check_reiterable(sentences)
         self.vocab = build_vocab(sentences, self.min_count, self.max_vocab)
         if len(self.vocab) < 2:
             raise ValueError(f"GloVe needs at least two distinct words; the vocabulary is {self.vocab}")

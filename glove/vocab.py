@@ -12,15 +12,26 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 
-from minibert.backend import read_text
+from minibert.backend import TextLines
 
 UNK = "<unk>"
 
 
+class CorpusFile:
+    """A text file as one token list per line, split as the C tools split (space, tab; '\\r'
+    dropped), re-read from disk on every pass: a corpus larger than memory streams through it."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.lines = TextLines(path, "corpus file")
+
+    def __iter__(self):
+        for line in self.lines:
+            yield line.replace("\r", "").replace("\t", " ").split(" ")
+
+
 def read_corpus(path: str | os.PathLike) -> list[list[str]]:
-    """A text file -> one token list per line, split as the C tools split (space, tab)."""
-    text = read_text(path, "corpus file")
-    return [line.replace("\r", "").replace("\t", " ").split(" ") for line in text.split("\n")]
+    """A text file -> one token list per line, in memory (`CorpusFile` streams it instead)."""
+    return list(CorpusFile(path))
 
 
 def _c_order(word: str) -> list[int]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from glove import GloVe, build_vocab, cooccurrence, read_corpus
+from glove import CorpusFile, GloVe, build_vocab, cooccurrence, read_corpus
 from glove.train import Params, train_epoch
 
 DATA = Path(__file__).parent / "data" / "glove"
@@ -37,11 +37,15 @@ def test_vocab_ties_follow_c_byte_order():
     assert [w for w, _ in vocab] == ["é", "a\u00e9", "a", "ab", "b"]
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed-in-blocks-of-97-tokens"])
 @pytest.mark.parametrize("name,window,symmetric", [("cooccur_w5_sym1", 5, True), ("cooccur_w3_sym0", 3, False)])
-def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric):
-    vocab = build_vocab(corpus)
+def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed):
+    """Equal to the C tool's counts; also when the file is streamed (`CorpusFile`) and counted in
+    blocks of about 97 tokens whose sums are merged (blocks hold whole lines: no window crosses one)."""
+    vocab = build_vocab(CorpusFile(DATA / "corpus.txt") if streamed else corpus)
     words = [w for w, _ in vocab]
-    rows, cols, values = cooccurrence(corpus, vocab, window_size=window, symmetric=symmetric)
+    rows, cols, values = cooccurrence(CorpusFile(DATA / "corpus.txt") if streamed else corpus, vocab,
+                                      window_size=window, symmetric=symmetric, block_tokens=97 if streamed else 2**18)
     assert np.all(np.diff(rows * len(words) + cols) > 0)  # sorted by (row, col), each pair once
     ours = {(words[i], words[j]): x for i, j, x in zip(rows, cols, values)}
     gold = {}
@@ -221,6 +225,8 @@ def test_bad_input(tmp_path):
         GloVe(corpus_file=bad)
     with pytest.raises(FileNotFoundError):
         GloVe(corpus_file=tmp_path / "missing.txt")
+    with pytest.raises(TypeError, match="one-pass"):
+        GloVe((s for s in [["a", "b"], ["b", "a"]]), min_count=1)
 
 
 def test_glove_command(tmp_path):
