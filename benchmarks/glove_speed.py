@@ -2,7 +2,9 @@
 
 Settings of shared/reference/corpora/README.md: min count 5, window 15, symmetric, 100
 dimensions, x_max 10, 15 epochs, 2 threads, word + context vectors. The corpus is that README's
-(rebuilt from gensim's Wikipedia excerpt) unless --corpus names another. With --c-glove-dir (a folder
+(rebuilt from gensim's Wikipedia excerpt; --copies 16 repeats it 16 times, each copy's lines
+shuffled) unless --corpus names another. Ours runs what `GloVe(corpus_file=...)` runs: the file
+streamed for the vocabulary and again for the counts. With --c-glove-dir (a folder
 holding the C tool's built vocab_count, cooccur, shuffle and glove) the C pipeline runs on the same
 text with 2 threads, and the end-to-end ratio is printed; a folder with `glove` alone times the C
 training stage on our vocabulary and shuffled records (which tests hold equal to vocab_count's and
@@ -19,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from glove import GloVe, build_vocab, cooccurrence, read_corpus
+from glove import CorpusFile, GloVe, build_vocab, cooccurrence, read_corpus
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
-from enwiki import enwiki_sentences, evaluate  # noqa: E402
+from enwiki import evaluate, write_enwiki  # noqa: E402
 
 SETTINGS = dict(vector_size=100, window_size=15, symmetric=True, min_count=5, x_max=10.0, threads=2)
 
@@ -80,6 +82,7 @@ def run_c_training(c_dir: Path, vocab, rows, cols, values, epochs: int, out: Pat
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, help="one sentence per line (.txt or .txt.gz); default: enwiki")
+    ap.add_argument("--copies", type=int, default=1, help="enwiki this many times, each copy shuffled by line")
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--dtype", default="float64", help="float64 (the default, the C tool's) or float32")
     ap.add_argument("--batch-size", type=int, help="torch mini-batches instead of the compiled loop")
@@ -87,13 +90,14 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         text = Path(tmp) / "corpus.txt"
-        sentences = read_corpus(args.corpus) if args.corpus else [list(s) for s in enwiki_sentences()]
-        text.write_text("\n".join(" ".join(s) for s in sentences) + "\n", encoding="utf-8")
-        t0 = time.perf_counter()
-        sentences = read_corpus(text)
-        vocab = build_vocab(sentences, min_count=5)
+        if args.corpus:
+            text.write_text("\n".join(" ".join(s) for s in read_corpus(args.corpus)) + "\n", encoding="utf-8")
+        else:
+            write_enwiki(text, args.copies)
+        t0 = time.perf_counter()               # what GloVe(corpus_file=...) runs: the file is streamed twice
+        vocab = build_vocab(CorpusFile(text), min_count=5)
         t1 = time.perf_counter()
-        rows, cols, values = cooccurrence(sentences, vocab, window_size=15, symmetric=True)
+        rows, cols, values = cooccurrence(CorpusFile(text), vocab, window_size=15, symmetric=True)
         t2 = time.perf_counter()
         model = GloVe(epochs=args.epochs, batch_size=args.batch_size, dtype=args.dtype, **SETTINGS)
         model.vocab = vocab
@@ -105,7 +109,7 @@ def main():
         model.wv.save_word2vec_format(Path(tmp) / "ours.txt")
         ours = t4 - t0
         per_epoch = (t4 - t3) / max(1, args.epochs)
-        print(f"{sum(map(len, sentences)):,} tokens, {len(vocab):,} words, {len(values):,} records")
+        print(f"{sum(c for _, c in vocab):,} tokens in the vocabulary, {len(vocab):,} words, {len(values):,} records")
         print(f"minibert ({args.dtype}, {'batches of %d' % args.batch_size if args.batch_size else 'compiled loop'}, "
               f"2 threads): read+vocab {t1 - t0:.1f}s, co-occurrence {t2 - t1:.1f}s, {per_epoch:.2f}s per epoch "
               f"({len(values) / per_epoch / 1e6:.2f}M record updates/s), end to end {ours:.1f}s; "

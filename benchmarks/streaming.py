@@ -13,14 +13,13 @@ Run: python benchmarks/streaming.py [--scales 1 4 16] [--only word2vec|glove]
 """
 import argparse
 import json
-import random
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
-from enwiki import enwiki_sentences  # noqa: E402
+from enwiki import write_enwiki  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
@@ -43,17 +42,6 @@ print(json.dumps(dict(seconds=time.perf_counter() - t0, start_mib=start, peak_mi
 """
 
 
-def write_corpus(path: Path, scale: int) -> int:
-    """enwiki `scale` times, each copy shuffled by line with its own seed; returns the tokens."""
-    lines = [" ".join(s) for s in enwiki_sentences()]
-    with path.open("w", encoding="utf-8") as f:
-        for copy in range(scale):
-            order = list(range(len(lines)))
-            random.Random(copy).shuffle(order)
-            f.writelines(lines[i] + "\n" for i in order)
-    return scale * sum(len(s) for s in enwiki_sentences())
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
@@ -65,7 +53,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
             path = Path(tmp) / f"enwiki_x{scale}.txt"
-            tokens = write_corpus(path, scale)
+            tokens = write_enwiki(path, scale)
             for system in systems:
                 out = subprocess.run([sys.executable, "-c", CHILD, system, str(path), str(5 * scale)], check=True,
                                      capture_output=True, text=True).stdout

@@ -1,37 +1,95 @@
-"""Co-occurrence counts as the GloVe C tool's `cooccur` makes them -- vectorised, and streamed.
+"""Co-occurrence counts as the GloVe C tool's `cooccur` makes them, streamed and compiled.
 
 X[i, j] sums 1/d over every time word i stands d <= window_size positions left of word j on
 the same line (out-of-vocabulary words are removed first, so they take no position).
-`symmetric=True` also adds the mirrored pair. Instead of a loop over token pairs we take, for
-each distance d, all pairs (ids[t-d], ids[t]) of a block of lines at once and reduce them with
-numpy. Blocks of about `block_tokens` tokens are counted one after another and their sums merged,
-so memory holds one block and the distinct pairs seen so far (at most V², the records GloVe trains
-on), never the corpus. Lesson: lessons/06-glove.md.
+`symmetric=True` also adds the mirrored pair. Like `cooccur`, we keep two stores: pairs of
+frequent words (rank product below a bound) are added into a dense table, row i holding the
+columns j < width[i]; every other pair is written to a buffer, which is summed by sorting when
+full. The corpus is read a block of lines at a time, so memory holds the dense table, one block and
+the distinct pairs seen so far (at most V², the records GloVe trains on), never the corpus.
+Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
 
-BLOCK_TOKENS = 2**18
+from minibert.backend import jit
+
+BLOCK_TOKENS = 2**18          # tokens read per block (whole lines)
+DENSE_CELLS = 2**23           # float64 cells of the dense table: 64 MiB
+BUFFER = 2**21                # pairs buffered before they are summed
 
 
 def _blocks(sentences: Iterable[Iterable[str]], index: dict[str, int], block_tokens: int):
     """In-vocabulary token ids in corpus order, and the line each came from, a block of whole
-    lines (about `block_tokens` ids) at a time."""
-    ids, lines, n = [], [], 0
-    for n, sentence in enumerate(sentences):
+    lines (about `block_tokens` tokens) at a time."""
+    ids, lengths, get, missing = [], [], index.get, repeat(-1)
+
+    def block():
+        ids_, lines = np.array(ids, dtype=np.int64), np.repeat(np.arange(len(lengths)), lengths)
+        known = ids_ >= 0                                # out-of-vocabulary words take no position
+        return ids_[known], lines[known]
+
+    for sentence in sentences:
         if isinstance(sentence, str):
             raise TypeError("sentences must be lists of tokens, not strings (split them, or use CorpusFile)")
-        row = [index[w] for w in sentence if w in index]
-        ids.extend(row)
-        lines.extend([n] * len(row))
+        before = len(ids)
+        ids.extend(map(get, sentence, missing))
+        lengths.append(len(ids) - before)
         if len(ids) >= block_tokens:
-            yield np.asarray(ids, dtype=np.int64), np.asarray(lines, dtype=np.int64)
-            ids, lines = [], []
+            yield block()
+            ids, lengths = [], []
     if ids:
-        yield np.asarray(ids, dtype=np.int64), np.asarray(lines, dtype=np.int64)
+        yield block()
+
+
+def dense_widths(V: int, cells: int = DENSE_CELLS) -> np.ndarray:
+    """width[i] = min(V, p // (i+1)): the dense table holds the pairs whose ranks (1-based) multiply
+    to at most about p, the largest bound whose rows fit in `cells`. Words are sorted by count, so
+    these are the pairs of frequent words, where most occurrences fall."""
+    ranks = np.arange(1, V + 1, dtype=np.int64)
+    lo, hi = 0, V * V
+    while lo < hi:                                   # the largest p with Σ widths <= cells
+        p = (lo + hi + 1) // 2
+        if np.minimum(V, p // ranks).sum() <= cells:
+            lo = p
+        else:
+            hi = p - 1
+    return np.minimum(V, lo // ranks)
+
+
+@jit
+def count_pairs(ids, lines, start, window_size, symmetric, distance_weighting, width, offset, dense,
+                V, out_keys, out_values):
+    """Count the pairs ending at tokens start, start+1, ... (word i at distance d left of word j):
+    into `dense` when j < width[i], else into the buffer as key i·V + j. Stops before the buffer
+    can overflow; returns (pairs buffered, the next token to count)."""
+    n = 0
+    per_token = window_size * (2 if symmetric else 1)
+    for t in range(start, len(ids)):
+        if n + per_token > len(out_keys):
+            return n, t
+        j = ids[t]
+        for d in range(1, window_size + 1):
+            if t - d < 0 or lines[t - d] != lines[t]:
+                break                                # the line starts here: windows never cross it
+            i = ids[t - d]
+            x = 1.0 / d if distance_weighting else 1.0
+            if j < width[i]:
+                dense[offset[i] + j] += x
+            else:
+                out_keys[n], out_values[n] = i * V + j, x
+                n += 1
+            if symmetric:                            # the mirrored pair: j before i
+                if i < width[j]:
+                    dense[offset[j] + i] += x
+                else:
+                    out_keys[n], out_values[n] = j * V + i, x
+                    n += 1
+    return n, len(ids)
 
 
 def _reduce(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,26 +98,29 @@ def _reduce(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return unique, np.bincount(inverse, weights=values, minlength=len(unique))
 
 
-def _block_counts(ids: np.ndarray, lines: np.ndarray, V: int, window_size: int, symmetric: bool,
-                  distance_weighting: bool) -> tuple[np.ndarray, np.ndarray]:
-    """One block's X as (keys i·V + j, values), keys sorted."""
-    keys, values = [np.empty(0, np.int64)], [np.empty(0, np.float64)]
-    for d in range(1, window_size + 1):
-        same_line = lines[:-d] == lines[d:]
-        context, target = ids[:-d][same_line], ids[d:][same_line]
-        weight = 1.0 / d if distance_weighting else 1.0
-        pair_keys = [context * V + target]                 # X[left word, word d places right]
-        if symmetric:
-            pair_keys.append(target * V + context)         # and the mirrored pair
-        k, counts = np.unique(np.concatenate(pair_keys), return_counts=True)
-        keys.append(k)
-        values.append(counts * weight)
-    return _reduce(np.concatenate(keys), np.concatenate(values))
+@jit
+def merge_sums(k1, v1, k2, v2):
+    """Two sorted key sets with their sums -> one (a key in both: its sums added), in one pass."""
+    keys, values = np.empty(len(k1) + len(k2), k1.dtype), np.empty(len(k1) + len(k2), v1.dtype)
+    a = b = n = 0
+    while a < len(k1) or b < len(k2):
+        if b == len(k2) or (a < len(k1) and k1[a] < k2[b]):
+            keys[n], values[n] = k1[a], v1[a]
+            a += 1
+        elif a == len(k1) or k2[b] < k1[a]:
+            keys[n], values[n] = k2[b], v2[b]
+            b += 1
+        else:
+            keys[n], values[n] = k1[a], v1[a] + v2[b]
+            a += 1
+            b += 1
+        n += 1
+    return keys[:n].copy(), values[:n].copy()
 
 
 def cooccurrence(sentences: Iterable[Iterable[str]], vocab, window_size: int = 15, symmetric: bool = True,
-                 distance_weighting: bool = True, block_tokens: int = BLOCK_TOKENS
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 distance_weighting: bool = True, block_tokens: int = BLOCK_TOKENS, dense_cells: int = DENSE_CELLS,
+                 buffer: int = BUFFER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Non-zero entries of X as (rows, cols, values), 0-based indices into `vocab`, sorted by (row, col).
 
     vocab: the list from `build_vocab` (or any list of words / word->index dict). `sentences` is
@@ -73,16 +134,19 @@ def cooccurrence(sentences: Iterable[Iterable[str]], vocab, window_size: int = 1
         words = [w[0] if isinstance(w, tuple) else w for w in vocab]
         index = {w: i for i, w in enumerate(words)}
     V = len(index)
-    keys, values = np.empty(0, np.int64), np.empty(0, np.float64)      # the sums so far
-    pending, pending_size = [], 0                                      # blocks not merged in yet
+    width = dense_widths(V, dense_cells)                               # (V,)
+    offset = np.concatenate([[0], np.cumsum(width)])                   # (V+1,) row starts in `dense`
+    dense = np.zeros(offset[-1], np.float64)
+    out_keys = np.empty(max(buffer, 2 * window_size), np.int64)
+    out_values = np.empty(len(out_keys), np.float64)
+    keys, values = np.empty(0, np.int64), np.empty(0, np.float64)      # the buffer's sums so far
     for ids, lines in _blocks(sentences, index, block_tokens):
-        pending.append(_block_counts(ids, lines, V, window_size, symmetric, distance_weighting))
-        pending_size += len(pending[-1][0])
-        if pending_size >= max(len(keys), block_tokens):   # merge when the blocks outweigh the sums
-            keys, values = _reduce(np.concatenate([keys] + [k for k, _ in pending]),
-                                   np.concatenate([values] + [v for _, v in pending]))
-            pending, pending_size = [], 0
-    if pending:
-        keys, values = _reduce(np.concatenate([keys] + [k for k, _ in pending]),
-                               np.concatenate([values] + [v for _, v in pending]))
+        t = 0
+        while t < len(ids):
+            n, t = count_pairs(ids, lines, t, window_size, symmetric, distance_weighting, width, offset,
+                               dense, V, out_keys, out_values)
+            keys, values = merge_sums(keys, values, *_reduce(out_keys[:n], out_values[:n]))
+    cells = np.flatnonzero(dense)                                      # the dense table's pairs, sorted
+    rows = np.searchsorted(offset, cells, side="right") - 1
+    keys, values = merge_sums(keys, values, rows * V + cells - offset[rows], dense[cells])  # no pair is in both
     return keys // V, keys % V, values

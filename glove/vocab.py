@@ -48,7 +48,8 @@ def build_vocab(sentences: Iterable[Iterable[str]], min_count: int = 1,
     for sentence in sentences:
         if isinstance(sentence, str):
             raise TypeError("sentences must be lists of tokens, not strings (split them, or use read_corpus)")
-        counts.update(w for w in sentence if w)
+        counts.update(sentence)
+    counts.pop("", None)                         # the empty strings between two separators
     if UNK in counts:
         raise ValueError(f"the corpus contains the token {UNK!r}, which GloVe reserves for unknown "
                          "words (the C tool refuses such a corpus too): replace it first")

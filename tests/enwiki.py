@@ -32,6 +32,20 @@ def enwiki_sentences() -> tuple[tuple[str, ...], ...]:
     return tuple(lines)
 
 
+def write_enwiki(path, copies: int = 1) -> int:
+    """The corpus `copies` times into a text file, one paragraph per line, each copy's lines in
+    another seeded order (a larger corpus for the streaming and speed benchmarks); returns its tokens."""
+    import random
+
+    lines = [" ".join(s) for s in enwiki_sentences()]
+    with Path(path).open("w", encoding="utf-8") as f:
+        for copy in range(copies):
+            order = list(range(len(lines)))
+            random.Random(copy).shuffle(order)
+            f.writelines(lines[i] + "\n" for i in order)
+    return copies * sum(len(s) for s in enwiki_sentences())
+
+
 def evaluate(path_to_vectors) -> dict:
     """gensim's own evaluation (WordSim353, SimLex-999, analogies at restrict_vocab=30000)."""
     from gensim.models import KeyedVectors

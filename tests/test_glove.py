@@ -37,15 +37,17 @@ def test_vocab_ties_follow_c_byte_order():
     assert [w for w, _ in vocab] == ["é", "a\u00e9", "a", "ab", "b"]
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed-in-blocks-of-97-tokens"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed-small-blocks-table-and-buffer"])
 @pytest.mark.parametrize("name,window,symmetric", [("cooccur_w5_sym1", 5, True), ("cooccur_w3_sym0", 3, False)])
 def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed):
-    """Equal to the C tool's counts; also when the file is streamed (`CorpusFile`) and counted in
-    blocks of about 97 tokens whose sums are merged (blocks hold whole lines: no window crosses one)."""
+    """Equal to the C tool's counts; also when the file is streamed (`CorpusFile`) in blocks of
+    about 97 tokens (blocks hold whole lines: no window crosses one), with a dense table of 20,000
+    cells (its share of the pairs shrinks) and a buffer summed every 1,000 pairs."""
     vocab = build_vocab(CorpusFile(DATA / "corpus.txt") if streamed else corpus)
     words = [w for w, _ in vocab]
+    small = dict(block_tokens=97, dense_cells=20_000, buffer=1000) if streamed else {}
     rows, cols, values = cooccurrence(CorpusFile(DATA / "corpus.txt") if streamed else corpus, vocab,
-                                      window_size=window, symmetric=symmetric, block_tokens=97 if streamed else 2**18)
+                                      window_size=window, symmetric=symmetric, **small)
     assert np.all(np.diff(rows * len(words) + cols) > 0)  # sorted by (row, col), each pair once
     ours = {(words[i], words[j]): x for i, j, x in zip(rows, cols, values)}
     gold = {}
@@ -155,6 +157,28 @@ def test_batched_step_with_one_record_is_the_c_rule():
     assert torch.allclose(p.gw[i], 1 + gw * gw, atol=1e-15) and torch.allclose(p.gc[j], 1 + gc * gc, atol=1e-15)
     untouched = [r for r in range(4) if r != i]  # every other row of every group is as it was
     assert torch.equal(p.w[untouched], W[untouched, :4]) and torch.equal(p.gw[untouched], torch.ones(3, 4))
+
+
+@pytest.mark.parametrize("batch_size", [1, None], ids=["torch-batch-of-1", "compiled-loop"])
+def test_a_record_with_a_non_finite_step_moves_no_vector(batch_size):
+    """glove.c drops all of a record's vector steps when any is not finite (it tests their sums),
+    yet still adds their squares to G and still moves the biases. Here one coordinate of G is 0,
+    so that coordinate's step is infinite: w_i and c_j stay exactly as they were."""
+    g = torch.Generator().manual_seed(1)
+    W = (torch.rand(8, 5, generator=g, dtype=torch.float64) - 0.5)
+    G = torch.ones_like(W)
+    i, j, x, eta, x_max, alpha = 1, 2, 3.5, 0.05, 10.0, 0.75
+    G[i, 0] = 0.0
+    p = Params.from_c_layout(W.clone(), G.clone())
+    w, c, bw, bc = W[i, :4].clone(), W[4 + j, :4].clone(), W[i, 4].item(), W[4 + j, 4].item()
+    diff = float(w @ c) + bw + bc - np.log(x)
+    fdiff = (x / x_max) ** alpha * diff
+    gw, gc = (fdiff * c).clamp(-100, 100) * eta, (fdiff * w).clamp(-100, 100) * eta
+    train_epoch(p, torch.tensor([i]), torch.tensor([j]), torch.tensor([x], dtype=torch.float64),
+                x_max=x_max, alpha=alpha, eta=eta, grad_clip=100.0, batch_size=batch_size, threads=1)
+    assert torch.equal(p.w[i], w) and torch.equal(p.c[j], c)
+    assert torch.allclose(p.gw[i], G[i, :4] + gw * gw, atol=1e-15) and torch.allclose(p.gc[j], 1 + gc * gc, atol=1e-15)
+    assert abs(p.bw[i].item() - (bw - fdiff)) < 1e-15 and abs(p.bc[j].item() - (bc - fdiff)) < 1e-15
 
 
 def test_batched_denominator_written_out():
