@@ -42,31 +42,30 @@ def adagrad_records(w, c, bw, bc, gw, gc, gbw, gbc, records, eta, grad_clip):
     for k in range(len(records)):
         record = records[k]
         i, j = record.i, record.j
-        wi, cj, gwi, gcj = w[i], c[j], gw[i], gc[j]  # (d,) rows
         diff = bw[i] + bc[j] - record.log_x
         for b in range(d):
-            diff += wi[b] * cj[b]
+            diff += w[i, b] * c[j, b]
         fdiff = record.f * diff
         if not (math.isfinite(diff) and math.isfinite(fdiff)):
             continue                               # the C tool skips such a record
         cost += 0.5 * fdiff * diff
         sum_w = sum_c = 0.0                        # only to test that every step is finite
         for b in range(d):                         # one pass: step now, undo below in the rare bad case
-            w_b, c_b = wi[b], cj[b]
+            w_b, c_b = w[i, b], c[j, b]
             old_w[b], old_c[b] = w_b, c_b
             g_w = min(max(fdiff * c_b, -grad_clip), grad_clip) * eta
             g_c = min(max(fdiff * w_b, -grad_clip), grad_clip) * eta
-            step_w = g_w / math.sqrt(gwi[b])
-            step_c = g_c / math.sqrt(gcj[b])
+            step_w = g_w / math.sqrt(gw[i, b])
+            step_c = g_c / math.sqrt(gc[j, b])
             sum_w += step_w
             sum_c += step_c
-            gwi[b] += g_w * g_w                    # eta is squared into G: the C tool's quirk
-            gcj[b] += g_c * g_c
-            wi[b] = w_b - step_w
-            cj[b] = c_b - step_c
+            gw[i, b] += g_w * g_w                  # eta is squared into G: the C tool's quirk
+            gc[j, b] += g_c * g_c
+            w[i, b] = w_b - step_w
+            c[j, b] = c_b - step_c
         if not (math.isfinite(sum_w) and math.isfinite(sum_c)):
             for b in range(d):                     # as if no step was taken (G keeps its update, as in C)
-                wi[b], cj[b] = old_w[b], old_c[b]
+                w[i, b], c[j, b] = old_w[b], old_c[b]
         u_bw = fdiff / math.sqrt(gbw[i])           # biases: no eta, no clipping
         u_bc = fdiff / math.sqrt(gbc[j])
         if math.isfinite(u_bw):

@@ -211,7 +211,7 @@ def test_compiled_negative_sampling_equals_the_torch_step(table):
     expected = T.step(w, torch.tensor([[context]]), torch.ones(1, 1), targets, labels, valid, float(alpha), out,
                       True, torch.tensor(sigmoid) if table else None)
     work = np.empty(d, np.float32)
-    loss, after = L.output_layer(inputs[context], work, word, alpha, False, np.zeros((0, d), np.float32),
+    loss, after = L.output_layer(inputs, context, work, word, alpha, False, np.zeros((0, d), np.float32),
                                  np.zeros((1, 1), np.int64), np.zeros((1, 1), np.uint8), np.zeros(1, np.int64),
                                  outputs, negative, cum, np.uint64(seed), sigmoid)
     inputs[context] += work

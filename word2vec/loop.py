@@ -23,12 +23,14 @@ TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), intege
 
 
 @jit
-def logistic_term(h, work, out, label, alpha, table):
-    """One binary term: σ(out·h) should be `label` (1 or 0). Adds g·out to `work` (the input's
-    update, applied later) and g·h to `out`, g = (label − σ)·alpha. Returns −log σ(±out·h)."""
-    f_dot = h[0] * out[0]
-    for b in range(1, len(h)):
-        f_dot += h[b] * out[b]
+def logistic_term(H, hr, work, OUT, o, label, alpha, table):
+    """One binary term: σ(OUT[o]·H[hr]) should be `label` (1 or 0). Adds g·OUT[o] to `work` (the
+    input's update, applied later) and g·H[hr] to OUT[o], g = (label − σ)·alpha. Returns
+    −log σ(±f). Rows are indexed in place, never sliced (see `minibert.backend.jit`)."""
+    d = work.shape[0]
+    f_dot = H[hr, 0] * OUT[o, 0]
+    for b in range(1, d):
+        f_dot += H[hr, b] * OUT[o, b]
     e = math.exp(-abs(f_dot))                                  # one exponential serves both:
     x = -f_dot if label > 0.5 else f_dot
     loss = max(x, 0.0) + math.log1p(e)                         # −log σ(±f) = softplus(∓f), stably
@@ -39,38 +41,31 @@ def logistic_term(h, work, out, label, alpha, table):
     else:
         f = 1 / (1 + e) if f_dot >= 0 else e / (1 + e)        # σ(f)
     g = np.float32((label - f) * alpha)                        # float32, as gensim: the loops stay float32
-    for b in range(len(h)):
-        work[b] += g * out[b]
-        out[b] += g * h[b]
+    for b in range(d):
+        work[b] += g * OUT[o, b]
+        OUT[o, b] += g * H[hr, b]
     return loss
 
 
 @jit
-def axpy(a, x, y):
-    """y += a·x over (d,) vectors, as gensim's our_saxpy (a written-out loop: numba's array
-    expressions cost more than the arithmetic on vectors this short)."""
-    for b in range(len(y)):
-        y[b] += a * x[b]
-
-
-@jit
-def output_layer(h, work, word, alpha, use_hs, output_hs, points, codes, code_lens, output_ns, negative,
+def output_layer(H, hr, work, word, alpha, use_hs, output_hs, points, codes, code_lens, output_ns, negative,
                  cum_table, next_random, table):
-    """Every term of one output layer for the target `word` into `work` (zeroed first): its Huffman
-    path's turns if `use_hs`, else the word and `negative` noise draws. Returns (loss, next_random)."""
+    """Every term of one output layer for the target `word` into `work` (zeroed first), the hidden
+    layer being H[hr]: its Huffman path's turns if `use_hs`, else the word and `negative` noise
+    draws. Returns (loss, next_random)."""
     for b in range(len(work)):
         work[b] = 0.0
     loss = 0.0
     if use_hs:
         for p in range(code_lens[word]):
             label = np.float32(1.0) - np.float32(codes[word, p])   # turn 0 is label 1, as gensim
-            loss += logistic_term(h, work, output_hs[points[word, p]], label, alpha, table)
+            loss += logistic_term(H, hr, work, output_hs, points[word, p], label, alpha, table)
         return loss, next_random
-    loss += logistic_term(h, work, output_ns[word], np.float32(1.0), alpha, table)
+    loss += logistic_term(H, hr, work, output_ns, word, np.float32(1.0), alpha, table)
     for _ in range(negative):
         noise, next_random = noise_word(cum_table, next_random)
         if noise != word:                                      # drawing the word itself: no term
-            loss += logistic_term(h, work, output_ns[noise], np.float32(0.0), alpha, table)
+            loss += logistic_term(H, hr, work, output_ns, noise, np.float32(0.0), alpha, table)
     return loss, next_random
 
 
@@ -81,9 +76,9 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
     sentence_starts[s+1]]; job k is sentences job_starts[k]..job_starts[k+1]-1, with learning rate
     job_alpha[k] and random seed job_seed[k]. Returns (summed loss, number of examples)."""
     d = input_vectors.shape[1]
-    h = np.empty(d, input_vectors.dtype)                      # (d,) the hidden layer (CBOW)
+    h = np.empty((1, d), input_vectors.dtype)                 # (1, d) the hidden layer (CBOW)
     work = np.empty(d, input_vectors.dtype)                   # (d,) the input side's pending update
-    loss, examples, one = 0.0, 0, np.float32(1.0)
+    loss, examples = 0.0, 0
     use_hs = len(output_hs) > 0
     layers = int(use_hs) + int(negative > 0)                 # hierarchical softmax first, as gensim
     for job in my_jobs:
@@ -96,27 +91,29 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                     for j in range(a, b):
                         if j == i:
                             continue
-                        row = input_vectors[ids[j]]
+                        row = ids[j]
                         for layer in range(layers):
-                            term, next_random = output_layer(row, work, ids[i], alpha, layer == 0 and use_hs,
-                                                             output_hs, points, codes,
+                            term, next_random = output_layer(input_vectors, row, work, ids[i], alpha,
+                                                             layer == 0 and use_hs, output_hs, points, codes,
                                                              code_lens, output_ns, negative, cum_table,
                                                              next_random, table)
                             loss += term
-                            axpy(one, work, row)
+                            for c in range(d):
+                                input_vectors[row, c] += work[c]
                         examples += 1
                 elif b - a > 1:   # CBOW: the context words together predict the centre word
                     scale = np.float32(1.0) / np.float32(b - a - 1)
                     for layer in range(layers):
                         for c in range(d):
-                            h[c] = 0.0
+                            h[0, c] = 0.0
                         for m in range(a, b):
                             if m != i:
-                                axpy(one, input_vectors[ids[m]], h)
+                                for c in range(d):
+                                    h[0, c] += input_vectors[ids[m], c]
                         if cbow_mean:
                             for c in range(d):
-                                h[c] *= scale
-                        term, next_random = output_layer(h, work, ids[i], alpha, layer == 0 and use_hs,
+                                h[0, c] *= scale
+                        term, next_random = output_layer(h, 0, work, ids[i], alpha, layer == 0 and use_hs,
                                                          output_hs, points, codes,
                                                          code_lens, output_ns, negative, cum_table,
                                                          next_random, table)
@@ -126,7 +123,8 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                                 work[c] *= scale              # gensim's rule, not the gradient
                         for m in range(a, b):
                             if m != i:
-                                axpy(one, work, input_vectors[ids[m]])
+                                for c in range(d):
+                                    input_vectors[ids[m], c] += work[c]
                     examples += 1
                 elif negative > 0:  # no context: nothing learns, but gensim still draws the noise words
                     for _ in range(negative):
