@@ -18,7 +18,7 @@ from minibert.backend import jit, run_threads
 
 @jit
 def gather(source, order, out):
-    """out[k] = source[order[k]]: numpy's fancy indexing is several times slower on 24-byte records."""
+    """out[k] = source[order[k]], compiled: numpy's fancy indexing takes a slow path for 24-byte records."""
     for k in range(len(order)):
         out[k] = source[order[k]]
 

@@ -7,7 +7,9 @@ names and defaults (`vector_size=50, x_max=100, alpha=0.75, eta=0.05, epochs=25,
 On a CPU, records are applied one at a time by the compiled loop (`loop.py`), `threads` at once, as
 the C tool does; `batch_size=B` (and any GPU) uses mini-batches of B records on torch instead
 (4096 on a GPU when not given). Parameters are float64 like the C tool's `double` (with one
-thread and its record order, it is reproduced to 1e-9); `dtype="float32"` is ~1.7x faster. Lesson: lessons/06-glove.md.
+thread and its record order, it is reproduced to 1e-15); `dtype="float32"` trains faster, within
+the C tool's quality band (benchmarks/glove_speed.py prints both). The corpus is streamed: a
+list, a `CorpusFile(path)` (as `corpus_file=path`) or any re-iterable. Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations
 
