@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -46,12 +47,16 @@ class Block:
 
 def blocks(sentences, key_to_index: dict[str, int], batch_words: int, block_jobs: int):
     """The corpus as Blocks of at most `block_jobs` of gensim's jobs, in order."""
-    rows, job_starts, size, first = [], [0], 0, 0
+    ids, lengths, job_starts, size, first = [], [], [0], 0, 0   # ids: -1 for a word outside the vocabulary
+    get, missing = key_to_index.get, repeat(-1)
 
     def block():
-        lengths = [len(r) for r in rows]
-        return Block(np.concatenate(rows) if rows else np.zeros(0, np.int64),
-                     np.cumsum([0] + lengths), np.array(job_starts), first)
+        raw = np.array(ids, dtype=np.int64)
+        known = raw >= 0
+        sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sentence_of[known], minlength=len(lengths)), out=starts[1:])
+        return Block(raw[known], starts, np.array(job_starts), first)
 
     for sentence in sentences:
         if isinstance(sentence, str):
@@ -60,15 +65,16 @@ def blocks(sentences, key_to_index: dict[str, int], batch_words: int, block_jobs
             sentence = list(sentence)
         n = len(sentence)
         if size + n > batch_words:            # this sentence opens the next job
-            job_starts.append(len(rows))
+            job_starts.append(len(lengths))
             size = 0
             if len(job_starts) - 1 == block_jobs:
                 yield block()
-                first += len(rows)
-                rows, job_starts = [], [0]
-        rows.append(np.array([key_to_index[w] for w in sentence[:MAX_SENTENCE_LEN] if w in key_to_index],
-                             dtype=np.int64))
+                first += len(lengths)
+                ids, lengths, job_starts = [], [], [0]
+        kept = sentence[:MAX_SENTENCE_LEN]
+        ids.extend(map(get, kept, missing))
+        lengths.append(len(kept))
         size += n
-    if rows:
-        job_starts.append(len(rows))
+    if lengths:
+        job_starts.append(len(lengths))
         yield block()
