@@ -200,11 +200,20 @@ class TextLines:
 
     def __iter__(self):
         import gzip
+        import itertools
+        import zlib
 
         opener = gzip.open if self.path.suffix == ".gz" else open
         with opener(self.path, "rb") as f:
-            offset = 0
-            for n, raw in enumerate(f, 1):   # split at b"\n" only, as gensim's LineSentence
+            offset, lines = 0, iter(f)
+            for n in itertools.count(1):     # split at b"\n" only, as gensim's LineSentence
+                try:
+                    raw = next(lines)
+                except StopIteration:
+                    return
+                except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+                    raise ValueError(f"{self.path} is not a complete gzip file ({e}); give it whole, or "
+                                     "uncompressed") from None
                 if b"\x00" in raw:
                     raise ValueError(f"{self.path} looks binary (NUL bytes on line {n}); give a UTF-8 {self.what}")
                 try:

@@ -271,6 +271,16 @@ def test_bad_input(tmp_path):
     bad.write_bytes("ok line\nstill fine\ncaf\xe9\n".encode("latin-1"))
     with pytest.raises(ValueError, match="offset 22, line 3"):
         Word2Vec(corpus_file=bad, min_count=1)
+    import gzip
+
+    cut = tmp_path / "cut.txt.gz"
+    whole = gzip.compress("\n".join(f"w{i} w{i * 7 % 1000}" for i in range(20000)).encode())
+    cut.write_bytes(whole[:len(whole) // 2])                    # a download that stopped half-way
+    with pytest.raises(ValueError, match="not a complete gzip file"):
+        Word2Vec(corpus_file=cut, min_count=1)
+    cut.write_bytes(b"plain text, misnamed")
+    with pytest.raises(ValueError, match="not a complete gzip file"):
+        Word2Vec(corpus_file=cut, min_count=1)
     model = Word2Vec([["a", "b", "a", "b"]], min_count=1, vector_size=4, epochs=1)
     with pytest.raises(KeyError, match="not in vocabulary"):
         model.wv.most_similar("zebra")
