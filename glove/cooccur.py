@@ -16,7 +16,7 @@ from itertools import repeat
 
 import numpy as np
 
-from minibert.backend import jit
+from minibert.backend import jit, known_ids
 
 BLOCK_TOKENS = 2**18          # tokens read per block (whole lines)
 DENSE_CELLS = 2**23           # float64 cells of the dense table: 64 MiB
@@ -28,11 +28,6 @@ def _blocks(sentences: Iterable[Iterable[str]], index: dict[str, int], block_tok
     lines (about `block_tokens` tokens) at a time."""
     ids, lengths, get, missing = [], [], index.get, repeat(-1)
 
-    def block():
-        ids_, lines = np.array(ids, dtype=np.int64), np.repeat(np.arange(len(lengths)), lengths)
-        known = ids_ >= 0                                # out-of-vocabulary words take no position
-        return ids_[known], lines[known]
-
     for sentence in sentences:
         if isinstance(sentence, str):
             raise TypeError("sentences must be lists of tokens, not strings (split them, or use CorpusFile)")
@@ -40,10 +35,10 @@ def _blocks(sentences: Iterable[Iterable[str]], index: dict[str, int], block_tok
         ids.extend(map(get, sentence, missing))
         lengths.append(len(ids) - before)
         if len(ids) >= block_tokens:
-            yield block()
+            yield known_ids(ids, lengths)                # out-of-vocabulary words take no position
             ids, lengths = [], []
     if ids:
-        yield block()
+        yield known_ids(ids, lengths)
 
 
 def dense_widths(V: int, cells: int = DENSE_CELLS) -> np.ndarray:

@@ -165,19 +165,33 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str | os.PathLike,
         f.write(blob)
 
 
-def read_text(path: str | os.PathLike, what: str = "text file") -> str:
-    """A UTF-8 text file (gzip-compressed if it ends in .gz), with a clear error for a missing,
-    binary or non-UTF-8 file."""
-    import gzip
-
+def _text_file(path: str | os.PathLike, what: str) -> Path:
+    """`path` as a Path, or a clear error for a folder or a missing file."""
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a {what} (one file)")
     if not path.is_file():
         raise FileNotFoundError(f"no {what} at {path}")
+    return path
+
+
+def _not_gzip(path: Path, e: Exception) -> ValueError:
+    return ValueError(f"{path} is not a complete gzip file ({e}); give it whole, or uncompressed")
+
+
+def read_text(path: str | os.PathLike, what: str = "text file") -> str:
+    """A UTF-8 text file (gzip-compressed if it ends in .gz), with a clear error for a missing,
+    binary, truncated or non-UTF-8 file."""
+    import gzip
+    import zlib
+
+    path = _text_file(path, what)
     data = path.read_bytes()
     if path.suffix == ".gz":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise _not_gzip(path, e) from None
     if b"\x00" in data[:65536]:
         raise ValueError(f"{path} looks binary (it holds NUL bytes); give a UTF-8 {what}")
     try:
@@ -192,11 +206,7 @@ class TextLines:
     a missing file, a folder, NUL bytes or a non-UTF-8 line give a clear error naming the line."""
 
     def __init__(self, path: str | os.PathLike, what: str = "text file"):
-        self.path, self.what = Path(path), what
-        if self.path.is_dir():
-            raise IsADirectoryError(f"{self.path} is a folder; give a {what} (one file)")
-        if not self.path.is_file():
-            raise FileNotFoundError(f"no {what} at {self.path}")
+        self.path, self.what = _text_file(path, what), what
 
     def __iter__(self):
         import gzip
@@ -212,8 +222,7 @@ class TextLines:
                 except StopIteration:
                     return
                 except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-                    raise ValueError(f"{self.path} is not a complete gzip file ({e}); give it whole, or "
-                                     "uncompressed") from None
+                    raise _not_gzip(self.path, e) from None
                 if b"\x00" in raw:
                     raise ValueError(f"{self.path} looks binary (NUL bytes on line {n}); give a UTF-8 {self.what}")
                 try:
@@ -224,14 +233,24 @@ class TextLines:
                 offset += len(raw)
 
 
+def known_ids(ids: list[int], lengths: list[int]):
+    """Word ids of consecutive sentences, -1 for a word outside the vocabulary, `lengths[s]` of
+    them in sentence s -> (the known ids (N,), the sentence each came from (N,)), as int64 arrays:
+    out-of-vocabulary words are dropped before any window is drawn (word2vec and GloVe alike)."""
+    import numpy as np
+
+    ids_ = np.array(ids, dtype=np.int64)
+    sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+    known = ids_ >= 0
+    return ids_[known], sentence_of[known]
+
+
 def check_reiterable(sentences) -> None:
     """word2vec and GloVe read a corpus more than once (vocabulary, then counts or epochs): a
     generator would be empty after the first pass, and a string is not a list of sentences."""
-    from types import GeneratorType
-
     if isinstance(sentences, str):
         raise TypeError("sentences must be lists of words, not strings: split them first")
-    if isinstance(sentences, GeneratorType) or iter(sentences) is sentences:
+    if iter(sentences) is sentences:                 # a generator or any other one-pass iterator
         raise TypeError("sentences is a one-pass iterator (a generator?): training reads it more than once; "
                         "give a list, a corpus file (corpus_file=path) or any re-iterable object")
 

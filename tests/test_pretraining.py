@@ -286,6 +286,12 @@ def test_bad_corpora(tmp_path, tok):
         read_documents(tmp_path / "latin1.txt")
     with pytest.raises(FileNotFoundError):
         read_documents(tmp_path / "nope.txt")
+    import gzip
+
+    whole = gzip.compress("\n".join(f"Sentence number {i} of {i * 7 % 1000}." for i in range(20000)).encode())
+    (tmp_path / "cut.txt.gz").write_bytes(whole[:len(whole) // 2])   # a download that stopped half-way
+    with pytest.raises(ValueError, match="not a complete gzip file"):
+        read_documents(tmp_path / "cut.txt.gz")
     with pytest.raises(ValueError, match="two documents"):
         PretrainingData(read_documents(tmp_path / "one.txt"), tok, DataConfig(), seed=0)
     r = run_cli("pretrain", "--corpus", str(tmp_path / "one.txt"), "--out", str(tmp_path / "o"), *SMALL)

@@ -14,7 +14,7 @@ from itertools import repeat
 
 import numpy as np
 
-from minibert.backend import TextLines
+from minibert.backend import TextLines, known_ids
 
 from .train import MAX_SENTENCE_LEN
 
@@ -51,12 +51,10 @@ def blocks(sentences, key_to_index: dict[str, int], batch_words: int, block_jobs
     get, missing = key_to_index.get, repeat(-1)
 
     def block():
-        raw = np.array(ids, dtype=np.int64)
-        known = raw >= 0
-        sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+        known, sentence_of = known_ids(ids, lengths)
         starts = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(sentence_of[known], minlength=len(lengths)), out=starts[1:])
-        return Block(raw[known], starts, np.array(job_starts), first)
+        np.cumsum(np.bincount(sentence_of, minlength=len(lengths)), out=starts[1:])
+        return Block(known, starts, np.array(job_starts), first)
 
     for sentence in sentences:
         if isinstance(sentence, str):
