@@ -5,8 +5,9 @@ each seed, one after another so that each run has the machine to itself, and pri
 row per seed: held-out MLM accuracy and perplexity, the two baselines scored on exactly the same
 masked positions (counting neighbours, most frequent piece), NSP accuracy beside always answering
 the held-out majority label, the wall-clock time of the whole command and of training alone.
-Then the first seed's model answers the README's fill-mask sentences, and `--figure` copies that
-run's curves.png. Run: python benchmarks/pretrain_default.py [--seeds 0 1 2] [--figure F.png] [-- --nsp]
+Then the first seed's model answers the README's fill-mask sentences (or `--fill-mask`'s), and
+`--figure` copies that run's curves.png.
+Run: python benchmarks/pretrain_default.py [--seeds 0 1 2] [--figure F.png] [--fill-mask TEXT ...] [-- --nsp]
 """
 import argparse
 import json
@@ -26,6 +27,8 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--out", default="runs/pretrain-default")
     ap.add_argument("--figure", help="copy the first seed's curves.png here")
+    ap.add_argument("--fill-mask", nargs="+", default=FILL_MASK, metavar="TEXT")
+    ap.add_argument("--shown-as", default="runs/pretrain", help="the model folder the printed fill-mask command names")
     ap.add_argument("flags", nargs=argparse.REMAINDER, help="more `minibert pretrain` flags, after --")
     args = ap.parse_args()
     flags = [f for f in args.flags if f != "--"]
@@ -49,9 +52,9 @@ def main():
           "|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     first = Path(args.out) / f"seed-{args.seeds[0]}"
-    r = subprocess.run([sys.executable, "-m", "minibert", "fill-mask", str(first), *FILL_MASK],
+    r = subprocess.run([sys.executable, "-m", "minibert", "fill-mask", str(first), *args.fill_mask],
                        check=True, capture_output=True, text=True)
-    print(f"\n$ minibert fill-mask runs/pretrain {' '.join(repr(t).replace(chr(39), chr(34)) for t in FILL_MASK)}")
+    print(f"\n$ minibert fill-mask {args.shown_as} {' '.join(repr(t).replace(chr(39), chr(34)) for t in args.fill_mask)}")
     print(r.stdout, end="")
     if args.figure:
         shutil.copyfile(first / "curves.png", args.figure)

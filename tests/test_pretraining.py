@@ -485,3 +485,29 @@ def test_scale_embeddings_keeps_the_forward_pass():
         after = model.bert(ids).last_hidden_state
     assert abs(model.bert.embeddings.word.weight.std().item() - 0.1) < 0.005
     assert (after - before).abs().max() <= 1e-5
+
+
+def test_shakespeare_corpus_builder_keeps_the_spoken_text_only():
+    """make_shakespeare_corpus.parse_work on a hand-written excerpt in the Gutenberg edition's layout:
+    title and cast list dropped, one document per scene, speakers and [directions] removed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_shakespeare_corpus",
+                                                  ROOT / "minibert" / "data" / "make_shakespeare_corpus.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    play = ("HAMLET, PRINCE OF DENMARK\n\nby William Shakespeare\n\n\nPERSONS REPRESENTED.\n\n"
+            "Claudius, King of Denmark.\nHamlet, Son to the former.\n\n\nACT I.\n\n"
+            "Scene I. Elsinore. A platform before the Castle.\n\n[Francisco at his post.]\n\n"
+            "Ber.\nWho's there?\n\nFran.\nNay, answer me: stand, and unfold yourself.\n\n"
+            "FIRST LORD. [Aside.]\nLong live the king! He is\ncome. [Exit.]\n\n"
+            "Scene II. A room of state.\n\nLYSANDER\nHow now, my love!\n\nSONG.\n\n")
+    assert builder.parse_work(play) == [
+        ["Who's there?", "Nay, answer me: stand, and unfold yourself.", "Long live the king!", "He is come."],
+        ["How now, my love!"]]
+    sonnets = ("THE SONNETS\nby William Shakespeare\n\n\nI\n\nFrom fairest creatures we desire increase,\n"
+               "That thereby beauty's rose might never die.\n\nII\n\nWhen forty winters shall besiege thy brow,\n"
+               "And dig deep trenches in thy beauty's field.\n")
+    assert builder.parse_work(sonnets) == [
+        ["From fairest creatures we desire increase, That thereby beauty's rose might never die."],
+        ["When forty winters shall besiege thy brow, And dig deep trenches in thy beauty's field."]]
