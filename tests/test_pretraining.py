@@ -505,6 +505,10 @@ def test_shakespeare_corpus_builder_keeps_the_spoken_text_only():
     assert builder.parse_work(play) == [
         ["Who's there?", "Nay, answer me: stand, and unfold yourself.", "Long live the king!", "He is come."],
         ["How now, my love!"]]
+    poem = ("THE RAPE OF LUCRECE\n\nby William Shakespeare\n\nFrom the besieged Ardea all in post,\n"
+            "Borne by the trustless wings of false desire.\n\nHaply that name of chaste unhappily set.\n")
+    assert builder.parse_work(poem) == [["From the besieged Ardea all in post, Borne by the trustless wings "
+                                         "of false desire.", "Haply that name of chaste unhappily set."]]
     sonnets = ("THE SONNETS\nby William Shakespeare\n\n\nI\n\nFrom fairest creatures we desire increase,\n"
                "That thereby beauty's rose might never die.\n\nII\n\nWhen forty winters shall besiege thy brow,\n"
                "And dig deep trenches in thy beauty's field.\n")
