@@ -25,18 +25,20 @@ TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), intege
 @jit
 def logistic_term(H, hr, work, OUT, o, label, alpha, table):
     """One binary term: σ(OUT[o]·H[hr]) should be `label` (1 or 0). Adds g·OUT[o] to `work` (the
-    input's update, applied later) and g·H[hr] to OUT[o], g = (label − σ)·alpha. Returns
-    −log σ(±f). Rows are indexed in place, never sliced (see `minibert.backend.jit`)."""
+    input's update, applied later) and g·H[hr] to OUT[o], g = (label − σ)·alpha. Returns the
+    loss −log σ(±f) = max(∓f, 0) + log(1 + e^−|f|) as its two parts, the second not yet logged:
+    `output_layer` takes one log of their product, not one per term (a cost the loop's time
+    showed). Rows are indexed in place, never sliced (see `minibert.backend.jit`)."""
     d = work.shape[0]
     f_dot = H[hr, 0] * OUT[o, 0]
     for b in range(1, d):
         f_dot += H[hr, b] * OUT[o, b]
     e = math.exp(-abs(f_dot))                                  # one exponential serves both:
     x = -f_dot if label > 0.5 else f_dot
-    loss = max(x, 0.0) + math.log1p(e)                         # −log σ(±f) = softplus(∓f), stably
+    linear, factor = max(x, 0.0), 1.0 + e                      # −log σ(±f) = linear + log(factor)
     if len(table) > 0:                                         # the C table: terms past ±6 are skipped
         if f_dot <= -MAX_EXP or f_dot >= MAX_EXP:
-            return loss
+            return linear, factor
         f = table[int((f_dot + MAX_EXP) * TABLE_SCALE)]
     else:
         f = 1 / (1 + e) if f_dot >= 0 else e / (1 + e)        # σ(f)
@@ -44,7 +46,7 @@ def logistic_term(H, hr, work, OUT, o, label, alpha, table):
     for b in range(d):
         work[b] += g * OUT[o, b]
         OUT[o, b] += g * H[hr, b]
-    return loss
+    return linear, factor
 
 
 @jit
@@ -55,18 +57,21 @@ def output_layer(H, hr, work, word, alpha, use_hs, output_hs, points, codes, cod
     draws. Returns (loss, next_random)."""
     for b in range(len(work)):
         work[b] = 0.0
-    loss = 0.0
+    loss, product = 0.0, 1.0                                   # product of the terms' factors, each in (1, 2]
     if use_hs:
         for p in range(code_lens[word]):
             label = np.float32(1.0) - np.float32(codes[word, p])   # turn 0 is label 1, as gensim
-            loss += logistic_term(H, hr, work, output_hs, points[word, p], label, alpha, table)
-        return loss, next_random
-    loss += logistic_term(H, hr, work, output_ns, word, np.float32(1.0), alpha, table)
+            linear, factor = logistic_term(H, hr, work, output_hs, points[word, p], label, alpha, table)
+            loss, product = loss + linear, product * factor
+        return loss + math.log(product), next_random
+    linear, factor = logistic_term(H, hr, work, output_ns, word, np.float32(1.0), alpha, table)
+    loss, product = loss + linear, product * factor
     for _ in range(negative):
         noise, next_random = noise_word(cum_table, next_random)
         if noise != word:                                      # drawing the word itself: no term
-            loss += logistic_term(H, hr, work, output_ns, noise, np.float32(0.0), alpha, table)
-    return loss, next_random
+            linear, factor = logistic_term(H, hr, work, output_ns, noise, np.float32(0.0), alpha, table)
+            loss, product = loss + linear, product * factor
+    return loss + math.log(product), next_random
 
 
 @jit
@@ -108,8 +113,9 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                             h[0, c] = 0.0
                         for m in range(a, b):
                             if m != i:
-                                for c in range(d):
-                                    h[0, c] += input_vectors[ids[m], c]
+                                row = ids[m]          # read once: numba cannot tell that writing h
+                                for c in range(d):    # leaves ids alone, and re-reading it unvectorised this
+                                    h[0, c] += input_vectors[row, c]
                         if cbow_mean:
                             for c in range(d):
                                 h[0, c] *= scale
@@ -123,8 +129,9 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                                 work[c] *= scale              # gensim's rule, not the gradient
                         for m in range(a, b):
                             if m != i:
+                                row = ids[m]
                                 for c in range(d):
-                                    input_vectors[ids[m], c] += work[c]
+                                    input_vectors[row, c] += work[c]
                     examples += 1
                 elif negative > 0:  # no context: nothing learns, but gensim still draws the noise words
                     for _ in range(negative):
