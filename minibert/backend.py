@@ -274,18 +274,22 @@ def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Ten
 _FASTMATH = {"contract", "arcp", "afn", "reassoc"}
 
 
-def jit(fn):
+def jit(fn=None, *, inline: bool = False):
     """Compile a plain-Python loop over numpy arrays to machine code with numba (cached on disk).
 
     The CPU fast path of word2vec and GloVe: their reference tools update one example at a time,
-    which eager torch cannot do quickly. The compiled loop releases the GIL, so `run_threads` can
-    run several at once on shared arrays, without locks, as gensim and the C tools do ("Hogwild").
+    which eager torch cannot do quickly. The compiled loop releases the GIL, so threads can run
+    several at once on shared arrays, without locks, as gensim and the C tools do ("Hogwild").
     Inside such loops, index a matrix as `a[i, b]`, never take a row view `a[i]`: each view counts a
     reference on the whole array, atomically, and threads then fight over that one counter.
+    `@jit(inline=True)`: a small helper compiled into each caller, as a C compiler would inline it.
     """
     import numba
 
-    return numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")(fn)
+    options = dict(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
+    if inline:
+        options["inline"] = "always"
+    return numba.njit(**options)(fn) if fn is not None else numba.njit(**options)
 
 
 def cpu_count() -> int:

@@ -1,5 +1,7 @@
 """word2vec against gensim: the deterministic parts exactly, training exactly where gensim is
 deterministic, one update step against autograd, and bad input."""
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -134,6 +136,33 @@ def test_any_reiterable_corpus_streams_and_generators_are_refused(lee):
         Word2Vec((s for s in lee[:30]), **kw)
     with pytest.raises(TypeError):
         GensimW2V((s for s in lee[:30]), **kw)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_keeps_every_epoch_trained_and_stops_the_threads(lee, workers, monkeypatch):
+    """Ctrl-C halfway through the third epoch (the corpus raises it there) ends training cleanly:
+    the threads, which train one block while the next is read, are stopped, and the two epochs
+    trained before it are kept, with one worker equal to an uninterrupted run's first two."""
+    class Interrupted:
+        served = 0
+
+        def __iter__(self):
+            for sentence in lee[:200]:
+                if self.served == 200 * 3 + 100:     # the vocabulary's pass, two epochs, half the third
+                    raise KeyboardInterrupt
+                self.served += 1
+                yield sentence
+
+    monkeypatch.setattr(Word2Vec, "block_jobs", 2)   # the third epoch has blocks in hand when stopped
+    kw = dict(vector_size=20, min_count=2, epochs=5, seed=3, batch_words=500, workers=workers)
+    whole = Word2Vec(lee[:200], **kw)
+    threads = threading.active_count()
+    stopped = Word2Vec(Interrupted(), **kw)
+    assert threading.active_count() == threads
+    assert stopped.epoch_examples == whole.epoch_examples[:2]
+    if workers == 1:
+        assert stopped.epoch_losses == whole.epoch_losses[:2]
+    assert np.isfinite(stopped.wv.vectors).all()
 
 
 def loss_of(w, inputs, mask, targets, labels, valid, output, cbow_mean):

@@ -5,16 +5,18 @@ torch's batch of one), written as `word2vec_inner.pyx` writes it: walk each sent
 centre word its (shrunk) window, and for each example the binary logistic terms of the output
 layer — the Huffman path's turns (hierarchical softmax), then the word against `negative` noise
 words drawn with gensim's linear congruential generator (`randomness.py`). `numba` compiles it (see
-`minibert.backend.jit`); `workers` copies take gensim's jobs in turn and share the vectors without
-locks, as gensim's threads do. Lesson: lessons/05-word2vec.md.
+`minibert.backend.jit`); `workers` threads take gensim's jobs in turn and share the vectors without
+locks, as gensim's threads do, while the next jobs are prepared (`Workers`). Lesson: lessons/05-word2vec.md.
 """
 from __future__ import annotations
 
 import math
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from minibert.backend import jit, run_threads
+from minibert.backend import jit
 
 from .randomness import lcg_next, noise_word
 
@@ -22,7 +24,7 @@ MAX_EXP = 6.0
 TABLE_SCALE = 83                  # the C code's (f + 6)·(1000 / 6 / 2), integer division
 
 
-@jit
+@jit(inline=True)
 def logistic_term(H, hr, work, OUT, o, label, alpha, table):
     """One binary term: σ(OUT[o]·H[hr]) should be `label` (1 or 0). Adds g·OUT[o] to `work` (the
     input's update, applied later) and g·H[hr] to OUT[o], g = (label − σ)·alpha. Returns the
@@ -49,7 +51,7 @@ def logistic_term(H, hr, work, OUT, o, label, alpha, table):
     return linear, factor
 
 
-@jit
+@jit(inline=True)
 def output_layer(H, hr, work, word, alpha, use_hs, output_hs, points, codes, code_lens, output_ns, negative,
                  cum_table, next_random, table):
     """Every term of one output layer for the target `word` into `work` (zeroed first), the hidden
@@ -139,17 +141,62 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
     return loss, examples
 
 
-def train_epoch_loop(arrays: dict, ids: np.ndarray, sentence_starts: np.ndarray, reduce: np.ndarray,
-                     job_starts: np.ndarray, job_alpha: np.ndarray, job_seed: np.ndarray, *, sg: bool,
-                     window: int, cbow_mean: bool, workers: int) -> tuple[float, int]:
-    """One epoch: job k goes to worker k mod `workers`, the workers run at once. `arrays` holds the
-    numpy views (shared memory) of the weights and tables. Returns (summed loss, examples)."""
-    n_jobs = len(job_alpha)
-    jobs = []
-    for w in range(max(1, min(workers, n_jobs))):
-        jobs.append((arrays["input"], arrays["output_hs"], arrays["points"], arrays["codes"], arrays["code_lens"],
-                     arrays["output_ns"], arrays["negative"], arrays["cum_table"], arrays["table"],
-                     ids, sentence_starts, reduce, job_starts, job_alpha, job_seed,
-                     np.arange(w, n_jobs, workers), sg, window, cbow_mean))
-    results = run_threads(train_jobs, jobs)
-    return sum(r[0] for r in results), sum(r[1] for r in results)
+class Workers:
+    """gensim's producer and workers: the caller prepares blocks of jobs (in Python) and submits
+    them; `workers` threads train them (compiled, without the GIL) meanwhile, so preparing the
+    next block, even the next epoch's, overlaps training. Each thread takes the next job when it
+    is free, as gensim's do; with one thread the jobs run in the order submitted, as in gensim.
+    At most `max_jobs` jobs wait or run: memory holds a few blocks, never the corpus."""
+
+    def __init__(self, arrays: dict, *, workers: int, sg: bool, window: int, cbow_mean: bool, max_jobs: int):
+        """`arrays`: the numpy views (shared memory) of the weights and tables."""
+        a = arrays
+        self.tables = (a["input"], a["output_hs"], a["points"], a["codes"], a["code_lens"], a["output_ns"],
+                       a["negative"], a["cum_table"], a["table"])
+        self.flags, self.max_jobs = (sg, window, cbow_mean), max_jobs
+        self.pool = ThreadPoolExecutor(workers)
+        self.running: deque = deque()    # (epoch, future), one per job, in the order submitted
+        self.totals: dict = {}           # epoch -> [summed loss, examples] of its finished jobs
+        self.submitted: set = set()      # the epochs whose blocks have all been submitted
+
+    def submit(self, epoch: int, ids, sentence_starts, reduce, job_starts, job_alpha, job_seed) -> None:
+        """One block's jobs (arrays as `train_jobs` takes them); first waits while `max_jobs` are in hand."""
+        self.totals.setdefault(epoch, [0.0, 0])
+        for k in range(len(job_alpha)):
+            while len(self.running) >= self.max_jobs:
+                self._settle()
+            self.running.append((epoch, self.pool.submit(
+                train_jobs, *self.tables, ids, sentence_starts, reduce, job_starts, job_alpha, job_seed,
+                np.arange(k, k + 1), *self.flags)))
+
+    def _settle(self) -> None:
+        epoch, future = self.running.popleft()
+        loss, examples = future.result()
+        self.totals[epoch][0] += loss
+        self.totals[epoch][1] += examples
+
+    def end_epoch(self, epoch: int, wait: bool = False) -> list[tuple[int, float, int]]:
+        """Every block of `epoch` is submitted; returns (epoch, loss, examples) for each epoch now
+        wholly trained, in order (`wait`: wait for all, then close the threads)."""
+        self.totals.setdefault(epoch, [0.0, 0])
+        self.submitted.add(epoch)
+        while self.running and (wait or self.running[0][1].done()):
+            self._settle()
+        if wait:
+            self.pool.shutdown()
+        return self._finished()
+
+    def _finished(self) -> list[tuple[int, float, int]]:
+        busy = {epoch for epoch, _ in self.running}
+        done = [e for e in sorted(self.totals) if e in self.submitted and e not in busy]
+        return [(e, *self.totals.pop(e)) for e in done]
+
+    def stop(self) -> list[tuple[int, float, int]]:
+        """On Ctrl-C: drop the jobs not started, let the running ones end; the epochs wholly trained."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        while self.running:
+            if self.running[0][1].cancelled():
+                self.submitted.discard(self.running.popleft()[0])
+            else:
+                self._settle()
+        return self._finished()

@@ -144,31 +144,46 @@ class Word2Vec:
         count build_vocab saw)."""
         check_reiterable(sentences)
         table = torch.as_tensor(exp_table(), device=self.device) if self.use_exp_table else None
-        self._epochs_this_call = max(1, self.epochs if epochs is None else epochs)
+        n_epochs = self.epochs if epochs is None else epochs
+        self._epochs_this_call = max(1, n_epochs)
         self._total_examples = total_examples or (len(sentences) if hasattr(sentences, "__len__") else self.corpus_count)
+        workers = self._loop_workers() if self.batch_size is None else None   # the compiled loop's threads
+        self._clock = time.perf_counter()
         try:
-            for epoch in range(self.epochs if epochs is None else epochs):
-                t0, loss, n = time.perf_counter(), 0.0, 0
+            for epoch in range(n_epochs):
+                loss, n = 0.0, 0
                 for block in blocks(sentences, self.key_to_index, self.batch_words, self.block_jobs):
-                    if self.batch_size is None:
-                        block_loss, block_n = self._train_block_loop(epoch, block)
+                    if workers is not None:      # trained by the threads while the next block is prepared
+                        workers.submit(epoch, *self._loop_block(epoch, block))
                     else:
                         block_loss, block_n = self._train_block(epoch, block, table)
-                    loss, n = loss + block_loss, n + block_n
-                self.epoch_losses.append(loss / max(1, n))
-                self.epoch_examples.append(n)
-                if self.verbose:
-                    print(f"epoch {len(self.epoch_losses)}: loss {self.epoch_losses[-1]:.4f} per example, "
-                          f"{self.corpus_total_words / (time.perf_counter() - t0):,.0f} words/s", file=sys.stderr)
+                        loss, n = loss + block_loss, n + block_n
+                last = epoch == n_epochs - 1     # the threads may still train this epoch as the next is read
+                self._record(workers.end_epoch(epoch, wait=last) if workers is not None else [(epoch, loss, n)])
         except KeyboardInterrupt:
+            if workers is not None:
+                self._record(workers.stop())
             print("training stopped; the vectors so far are kept", file=sys.stderr)
+        finally:
+            if workers is not None:
+                workers.pool.shutdown(cancel_futures=True)
         return self.epoch_losses
 
-    def _train_block_loop(self, epoch, block) -> tuple[float, int]:
-        """The compiled loop (`loop.py`): one example at a time, `workers` threads, as gensim."""
-        from .loop import train_epoch_loop
+    def _record(self, finished) -> None:
+        """Each wholly trained epoch's mean loss per example and examples ((epoch, loss, examples) in order)."""
+        for _, loss, n in finished:
+            self.epoch_losses.append(loss / max(1, n))
+            self.epoch_examples.append(n)
+            now = time.perf_counter()
+            seconds, self._clock = now - self._clock, now
+            if self.verbose:
+                print(f"epoch {len(self.epoch_losses)}: loss {self.epoch_losses[-1]:.4f} per example, "
+                      f"{self.corpus_total_words / max(seconds, 1e-9):,.0f} words/s", file=sys.stderr)
 
-        ids, starts, reduce, job_alpha, states, _ = self._block_words(epoch, block)
+    def _loop_workers(self):
+        """The compiled loop's threads (`loop.Workers`) on this vocabulary's weights and tables."""
+        from .loop import Workers
+
         w, d = self.weights, self.vector_size
         if not hasattr(self, "_loop_tables"):
             points, codes, lengths = huffman_table(self.codes, self.points) if self.hs else \
@@ -181,9 +196,14 @@ class Word2Vec:
         arrays = dict(self._loop_tables, input=w.input_vectors.numpy(),
                       output_hs=w.output_hs.numpy() if self.hs else empty,
                       output_ns=w.output_ns.numpy() if self.negative else empty)
-        return train_epoch_loop(arrays, ids, starts, reduce, block.job_starts, job_alpha.astype(np.float32), states,
-                                sg=bool(self.sg), window=self.window, cbow_mean=bool(self.cbow_mean),
-                                workers=self.workers)
+        return Workers(arrays, workers=self.workers, sg=bool(self.sg), window=self.window,
+                       cbow_mean=bool(self.cbow_mean), max_jobs=2 * self.block_jobs)
+
+    def _loop_block(self, epoch, block) -> tuple:
+        """One block as `loop.train_jobs` takes it: the kept words, sentence offsets, reductions,
+        job offsets, learning rates and generator states."""
+        ids, starts, reduce, job_alpha, states, _ = self._block_words(epoch, block)
+        return ids, starts, reduce, block.job_starts, job_alpha.astype(np.float32), states
 
     def _train_block(self, epoch, block, table) -> tuple[float, int]:
         """Torch mini-batches of `batch_size` examples, on any device, job by job (a batch never
