@@ -77,17 +77,34 @@ def adagrad_records(w, c, bw, bc, gw, gc, gbw, gbc, records, eta, grad_clip):
     return cost
 
 
-def train_epoch_loop(p, rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
-                     order: torch.Tensor, *, eta: float, grad_clip: float, threads: int) -> float:
-    """One pass over the records in `order`, split into `threads` contiguous slices run at once;
-    returns the summed cost. Parameters (`train.Params`, CPU tensors) are updated in place."""
+@jit
+def fill_records(rows, cols, log_x, f, out):
+    """out[k] = (rows[k], cols[k], log_x[k], f[k]): numpy assigns a structured field slowly."""
+    for k in range(len(rows)):
+        out[k].i, out[k].j, out[k].log_x, out[k].f = rows[k], cols[k], log_x[k], f[k]
+
+
+def pack_records(rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor) -> np.ndarray:
+    """The records as the loop reads them ((N,) of `record_type`, in the parameters' dtype)."""
+    packed = np.empty(len(rows), record_type(log_x.numpy().dtype))
+    fill_records(rows.numpy(), cols.numpy(), log_x.numpy(), f.numpy(), packed)
+    return packed
+
+
+def train_records(p, packed: np.ndarray, order: torch.Tensor, *, eta: float, grad_clip: float, threads: int) -> float:
+    """One pass over the packed records in `order`, split into `threads` contiguous slices run at
+    once; returns the summed cost. Parameters (`train.Params`, CPU tensors) are updated in place."""
     arrays = [t.numpy() for t in (p.w, p.c, p.bw, p.bc, p.gw, p.gc, p.gbw, p.gbc)]   # shared memory
     scalar = arrays[0].dtype.type
-    packed = np.empty(len(rows), record_type(arrays[0].dtype))
-    for name, t in zip(("i", "j", "log_x", "f"), (rows, cols, log_x, f)):
-        packed[name] = t.numpy()
     records = np.empty_like(packed)
     gather(packed, order.numpy(), records)   # shuffled: one read per record; the loop reads them in turn
     bounds = np.linspace(0, len(records), max(1, min(threads, len(records))) + 1).astype(int)
     jobs = [(*arrays, records[a:b], scalar(eta), scalar(grad_clip)) for a, b in zip(bounds[:-1], bounds[1:])]
     return sum(run_threads(adagrad_records, jobs))
+
+
+def train_epoch_loop(p, rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
+                     order: torch.Tensor, *, eta: float, grad_clip: float, threads: int) -> float:
+    """One pass over the records (i, j, log X_ij, f(X_ij)) in `order`; returns the summed cost."""
+    return train_records(p, pack_records(rows, cols, log_x, f), order, eta=eta, grad_clip=grad_clip,
+                         threads=threads)

@@ -23,7 +23,7 @@ from minibert.backend import check_reiterable, cpu_count, get_device, get_dtype,
 from minibert.vectors import KeyedVectors
 
 from .cooccur import cooccurrence
-from .train import Params, train_epoch
+from .train import Params, epoch_order, train_epoch, weighting
 from .vocab import CorpusFile, build_vocab
 
 
@@ -86,12 +86,24 @@ class GloVe:
 
     def train(self, epochs: int | None = None) -> list[float]:
         """Run AdaGrad epochs; returns (and logs) the mean cost per record of each."""
+        from .loop import pack_records, train_records
+
         gen = make_generator(self.seed + 1, self.device) if self.shuffle else None
-        for epoch in range(self.epochs if epochs is None else epochs):
+        n_epochs = self.epochs if epochs is None else epochs
+        packed = None                  # the compiled loop's records: packed once, each epoch reads a new order
+        if self.batch_size is None and n_epochs > 0:
+            packed = pack_records(self.rows, self.cols, self.values.log(),
+                                  weighting(self.values, self.x_max, self.alpha))
+        for epoch in range(n_epochs):
             t0 = time.perf_counter()
-            cost = train_epoch(self.params, self.rows, self.cols, self.values, x_max=self.x_max,
-                               alpha=self.alpha, eta=self.eta, grad_clip=self.grad_clip,
-                               batch_size=self.batch_size, generator=gen, threads=self.threads)
+            if packed is not None:
+                cost = train_records(self.params, packed, epoch_order(len(self.rows), gen, self.rows.device),
+                                     eta=self.eta, grad_clip=self.grad_clip, threads=self.threads)
+                cost /= max(1, len(self.rows))
+            else:
+                cost = train_epoch(self.params, self.rows, self.cols, self.values, x_max=self.x_max,
+                                   alpha=self.alpha, eta=self.eta, grad_clip=self.grad_clip,
+                                   batch_size=self.batch_size, generator=gen, threads=self.threads)
             self.costs.append(cost)
             if self.verbose:
                 print(f"epoch {len(self.costs):3d}  cost {cost:.6f}  ({time.perf_counter() - t0:.1f}s)",

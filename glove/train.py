@@ -90,6 +90,12 @@ def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tenso
     return cost
 
 
+def epoch_order(n: int, generator: torch.Generator | None, device) -> torch.Tensor:
+    """The order of an epoch's n records: a fresh permutation from `generator`, else as stored."""
+    return torch.randperm(n, generator=generator, device=generator.device) if generator is not None \
+        else torch.arange(n, device=device)
+
+
 def train_epoch(p: Params, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, *, x_max: float,
                 alpha: float, eta: float, grad_clip: float, batch_size: int | None,
                 generator: torch.Generator | None = None, threads: int = 1) -> float:
@@ -98,8 +104,7 @@ def train_epoch(p: Params, rows: torch.Tensor, cols: torch.Tensor, values: torch
     batch_size=None runs the compiled one-record-at-a-time loop (`loop.py`, CPU, `threads` at
     once); an integer runs mini-batches of that many records on the parameters' device.
     """
-    order = torch.randperm(len(rows), generator=generator, device=generator.device) \
-        if generator is not None else torch.arange(len(rows), device=rows.device)
+    order = epoch_order(len(rows), generator, rows.device)
     log_x, f = values.log(), weighting(values, x_max, alpha)
     if batch_size is None:
         from .loop import train_epoch_loop
