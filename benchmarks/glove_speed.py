@@ -9,10 +9,14 @@ holding the C tool's built vocab_count, cooccur, shuffle and glove) the C pipeli
 text with 2 threads, and the end-to-end ratio is printed; a folder with `glove` alone times the C
 training stage on our vocabulary and shuffled records (which tests hold equal to vocab_count's and
 cooccur's) beside ours. Quality is gensim's evaluation of each.
+Ours and the C tool alternate for --rounds rounds (this machine's speed drifts); the last line is
+the median of the rounds' ratios.
 Run: python benchmarks/glove_speed.py [--corpus enwiki.txt.gz] [--dtype float64] [--c-glove-dir GloVe/build]
+    [--rounds 3]
 """
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,44 +91,62 @@ def main():
     ap.add_argument("--dtype", default="float64", help="float64 (the default, the C tool's) or float32")
     ap.add_argument("--batch-size", type=int, help="torch mini-batches instead of the compiled loop")
     ap.add_argument("--c-glove-dir", type=Path)
+    ap.add_argument("--rounds", type=int, default=3, help="ours and the C tool alternate this many times")
     args = ap.parse_args()
+    ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         text = Path(tmp) / "corpus.txt"
         if args.corpus:
             text.write_text("\n".join(" ".join(s) for s in read_corpus(args.corpus)) + "\n", encoding="utf-8")
         else:
             write_enwiki(text, args.copies)
-        t0 = time.perf_counter()               # what GloVe(corpus_file=...) runs: the file is streamed twice
-        vocab = build_vocab(CorpusFile(text), min_count=5)
-        t1 = time.perf_counter()
-        rows, cols, values = cooccurrence(CorpusFile(text), vocab, window_size=15, symmetric=True)
-        t2 = time.perf_counter()
-        model = GloVe(epochs=args.epochs, batch_size=args.batch_size, dtype=args.dtype, **SETTINGS)
-        model.vocab = vocab
-        model.set_records(rows, cols, values)
-        model.init_params()
-        t3 = time.perf_counter()
-        model.train()
-        t4 = time.perf_counter()
-        model.wv.save_word2vec_format(Path(tmp) / "ours.txt")
-        ours = t4 - t0
-        per_epoch = (t4 - t3) / max(1, args.epochs)
-        print(f"{sum(c for _, c in vocab):,} tokens in the vocabulary, {len(vocab):,} words, {len(values):,} records")
-        print(f"minibert ({args.dtype}, {'batches of %d' % args.batch_size if args.batch_size else 'compiled loop'}, "
-              f"2 threads): read+vocab {t1 - t0:.1f}s, co-occurrence {t2 - t1:.1f}s, {per_epoch:.2f}s per epoch "
-              f"({len(values) / per_epoch / 1e6:.2f}M record updates/s), end to end {ours:.1f}s; "
-              f"cost {model.costs[0]:.4f} -> {model.costs[-1]:.4f}; {evaluate(Path(tmp) / 'ours.txt')}")
-        c_dir = args.c_glove_dir.resolve() if args.c_glove_dir else None
-        if c_dir and all((c_dir / tool).exists() for tool in ("vocab_count", "cooccur", "shuffle")):
-            c = run_c(c_dir, text, args.epochs, Path(tmp) / "c.txt")
-            print(f"C tool end to end {c:.1f}s; {evaluate(Path(tmp) / 'c.txt')}")
-            print(f"speed ratio: minibert is {c / ours:.2f}x the C tool's speed end to end")
-        elif c_dir:
-            c = run_c_training(c_dir, vocab, rows, cols, values, args.epochs, Path(tmp) / "c.txt")
-            print(f"C tool's glove stage alone {c:.1f}s ({c / max(1, args.epochs):.2f}s per epoch); "
-                  f"{evaluate(Path(tmp) / 'c.txt')}")
-            print(f"speed ratio: minibert's training is {c / (t4 - t3):.2f}x the C tool's speed")
+        for r in range(args.rounds):
+            ratios.append(one_round(args, text, Path(tmp), f"round {r + 1}"))
+    if ratios and ratios[0] is not None:
+        print(f"speed ratio, median of {args.rounds} rounds: {statistics.median(ratios):.2f}x "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
 
+
+def one_round(args, text: Path, tmp: Path, label: str) -> float | None:
+    """Ours end to end on `text`, then the C tool's (if given); prints both, returns the speed ratio."""
+    t0 = time.perf_counter()               # what GloVe(corpus_file=...) runs: the file is streamed twice
+    vocab = build_vocab(CorpusFile(text), min_count=5)
+    t1 = time.perf_counter()
+    rows, cols, values = cooccurrence(CorpusFile(text), vocab, window_size=15, symmetric=True)
+    t2 = time.perf_counter()
+    model = GloVe(epochs=args.epochs, batch_size=args.batch_size, dtype=args.dtype, **SETTINGS)
+    model.vocab = vocab
+    model.set_records(rows, cols, values)
+    model.init_params()
+    t3 = time.perf_counter()
+    model.train()
+    t4 = time.perf_counter()
+    model.wv.save_word2vec_format(tmp / "ours.txt")
+    ours = t4 - t0
+    per_epoch = (t4 - t3) / max(1, args.epochs)
+    print(f"{label}: {sum(c for _, c in vocab):,} tokens in the vocabulary, {len(vocab):,} words, "
+          f"{len(values):,} records")
+    print(f"{label} minibert ({args.dtype}, {'batches of %d' % args.batch_size if args.batch_size else 'compiled loop'}, "
+          f"2 threads): read+vocab {t1 - t0:.1f}s, co-occurrence {t2 - t1:.1f}s, {per_epoch:.2f}s per epoch "
+          f"({len(values) / per_epoch / 1e6:.2f}M record updates/s), end to end {ours:.1f}s; "
+          f"cost {model.costs[0]:.4f} -> {model.costs[-1]:.4f}; {scores(tmp / 'ours.txt')}")
+    c_dir = args.c_glove_dir.resolve() if args.c_glove_dir else None
+    if c_dir and all((c_dir / tool).exists() for tool in ("vocab_count", "cooccur", "shuffle")):
+        c = run_c(c_dir, text, args.epochs, tmp / "c.txt")
+        print(f"{label} C tool end to end {c:.1f}s; {scores(tmp / 'c.txt')}")
+        print(f"{label} speed ratio: minibert is {c / ours:.2f}x the C tool's speed end to end")
+        return c / ours
+    if c_dir:
+        c = run_c_training(c_dir, vocab, rows, cols, values, args.epochs, tmp / "c.txt")
+        print(f"{label} C tool's glove stage alone {c:.1f}s ({c / max(1, args.epochs):.2f}s per epoch); "
+              f"{scores(tmp / 'c.txt')}")
+        print(f"{label} speed ratio: minibert's training is {c / (t4 - t3):.2f}x the C tool's speed")
+        return c / (t4 - t3)
+    return None
+
+
+def scores(path: Path) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in evaluate(path).items())
 
 if __name__ == "__main__":
     main()
