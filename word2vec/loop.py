@@ -115,8 +115,8 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
                             h[0, c] = 0.0
                         for m in range(a, b):
                             if m != i:
-                                row = ids[m]          # read once: numba cannot tell that writing h
-                                for c in range(d):    # leaves ids alone, and re-reading it unvectorised this
+                                row = ids[m]          # read once: numba cannot tell that writing h leaves
+                                for c in range(d):    # ids alone, and re-reading it kept this loop scalar
                                     h[0, c] += input_vectors[row, c]
                         if cbow_mean:
                             for c in range(d):
@@ -187,9 +187,13 @@ class Workers:
         return self._finished()
 
     def _finished(self) -> list[tuple[int, float, int]]:
-        busy = {epoch for epoch, _ in self.running}
-        done = [e for e in sorted(self.totals) if e in self.submitted and e not in busy]
-        return [(e, *self.totals.pop(e)) for e in done]
+        """The epochs wholly trained, in order, up to the first that is not (their totals handed over)."""
+        busy, done = {epoch for epoch, _ in self.running}, []
+        for e in sorted(self.totals):
+            if e not in self.submitted or e in busy:
+                break
+            done.append((e, *self.totals.pop(e)))
+        return done
 
     def stop(self) -> list[tuple[int, float, int]]:
         """On Ctrl-C: drop the jobs not started, let the running ones end; the epochs wholly trained."""
