@@ -11,6 +11,7 @@ locks, as gensim's threads do, while the next jobs are prepared (`Workers`). Les
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -158,6 +159,7 @@ class Workers:
         self.running: deque = deque()    # (epoch, future), one per job, in the order submitted
         self.totals: dict = {}           # epoch -> [summed loss, examples] of its finished jobs
         self.submitted: set = set()      # the epochs whose blocks have all been submitted
+        self.ended: dict = {}            # epoch -> when its latest job ended (perf_counter)
 
     def submit(self, epoch: int, ids, sentence_starts, reduce, job_starts, job_alpha, job_seed) -> None:
         """One block's jobs (arrays as `train_jobs` takes them); first waits while `max_jobs` are in hand."""
@@ -165,9 +167,10 @@ class Workers:
         for k in range(len(job_alpha)):
             while len(self.running) >= self.max_jobs:
                 self._settle()
-            self.running.append((epoch, self.pool.submit(
-                train_jobs, *self.tables, ids, sentence_starts, reduce, job_starts, job_alpha, job_seed,
-                np.arange(k, k + 1), *self.flags)))
+            future = self.pool.submit(train_jobs, *self.tables, ids, sentence_starts, reduce, job_starts,
+                                      job_alpha, job_seed, np.arange(k, k + 1), *self.flags)
+            future.add_done_callback(lambda _, e=epoch: self.ended.__setitem__(e, time.perf_counter()))
+            self.running.append((epoch, future))
 
     def _settle(self) -> None:
         epoch, future = self.running.popleft()
@@ -175,9 +178,9 @@ class Workers:
         self.totals[epoch][0] += loss
         self.totals[epoch][1] += examples
 
-    def end_epoch(self, epoch: int, wait: bool = False) -> list[tuple[int, float, int]]:
-        """Every block of `epoch` is submitted; returns (epoch, loss, examples) for each epoch now
-        wholly trained, in order (`wait`: wait for all, then close the threads)."""
+    def end_epoch(self, epoch: int, wait: bool = False) -> list[tuple[int, float, int, float]]:
+        """Every block of `epoch` is submitted; returns (epoch, loss, examples, when it ended) for
+        each epoch now wholly trained, in order (`wait`: wait for all, then close the threads)."""
         self.totals.setdefault(epoch, [0.0, 0])
         self.submitted.add(epoch)
         while self.running and (wait or self.running[0][1].done()):
@@ -186,16 +189,16 @@ class Workers:
             self.pool.shutdown()
         return self._finished()
 
-    def _finished(self) -> list[tuple[int, float, int]]:
+    def _finished(self) -> list[tuple[int, float, int, float]]:
         """The epochs wholly trained, in order, up to the first that is not (their totals handed over)."""
         busy, done = {epoch for epoch, _ in self.running}, []
         for e in sorted(self.totals):
             if e not in self.submitted or e in busy:
                 break
-            done.append((e, *self.totals.pop(e)))
+            done.append((e, *self.totals.pop(e), self.ended.get(e, time.perf_counter())))
         return done
 
-    def stop(self) -> list[tuple[int, float, int]]:
+    def stop(self) -> list[tuple[int, float, int, float]]:
         """On Ctrl-C: drop the jobs not started, let the running ones end; the epochs wholly trained."""
         self.pool.shutdown(wait=True, cancel_futures=True)
         while self.running:

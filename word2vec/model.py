@@ -159,7 +159,7 @@ class Word2Vec:
                         block_loss, block_n = self._train_block(epoch, block, table)
                         loss, n = loss + block_loss, n + block_n
                 last = epoch == n_epochs - 1     # the threads may still train this epoch as the next is read
-                self._record(workers.end_epoch(epoch, wait=last) if workers is not None else [(epoch, loss, n)])
+                self._record(workers.end_epoch(epoch, wait=last) if workers is not None else [(epoch, loss, n, time.perf_counter())])
         except KeyboardInterrupt:
             if workers is not None:
                 self._record(workers.stop())
@@ -170,12 +170,12 @@ class Word2Vec:
         return self.epoch_losses
 
     def _record(self, finished) -> None:
-        """Each wholly trained epoch's mean loss per example and examples ((epoch, loss, examples) in order)."""
-        for _, loss, n in finished:
+        """Each wholly trained epoch's mean loss per example and examples, from (epoch, summed loss,
+        examples, when it ended) in order; verbose: its words per second."""
+        for _, loss, n, ended in finished:
             self.epoch_losses.append(loss / max(1, n))
             self.epoch_examples.append(n)
-            now = time.perf_counter()
-            seconds, self._clock = now - self._clock, now
+            seconds, self._clock = ended - self._clock, ended
             if self.verbose:
                 print(f"epoch {len(self.epoch_losses)}: loss {self.epoch_losses[-1]:.4f} per example, "
                       f"{self.corpus_total_words / max(seconds, 1e-9):,.0f} words/s", file=sys.stderr)
