@@ -86,12 +86,11 @@ class GloVe:
 
     def train(self, epochs: int | None = None) -> list[float]:
         """Run AdaGrad epochs; returns (and logs) the mean cost per record of each."""
-        from .loop import pack_records, train_records
-
         gen = make_generator(self.seed + 1, self.device) if self.shuffle else None
         n_epochs = self.epochs if epochs is None else epochs
         packed = None                  # the compiled loop's records: packed once, each epoch reads a new order
         if self.batch_size is None and n_epochs > 0:
+            from .loop import pack_records, train_records
             packed = pack_records(self.rows, self.cols, self.values.log(),
                                   weighting(self.values, self.x_max, self.alpha))
         for epoch in range(n_epochs):

@@ -180,13 +180,11 @@ class Workers:
 
     def end_epoch(self, epoch: int, wait: bool = False) -> list[tuple[int, float, int, float]]:
         """Every block of `epoch` is submitted; returns (epoch, loss, examples, when it ended) for
-        each epoch now wholly trained, in order (`wait`: wait for all, then close the threads)."""
+        each epoch now wholly trained, in order (`wait`: wait for every job first)."""
         self.totals.setdefault(epoch, [0.0, 0])
         self.submitted.add(epoch)
         while self.running and (wait or self.running[0][1].done()):
             self._settle()
-        if wait:
-            self.pool.shutdown()
         return self._finished()
 
     def _finished(self) -> list[tuple[int, float, int, float]]:

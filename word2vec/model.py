@@ -159,7 +159,9 @@ class Word2Vec:
                         block_loss, block_n = self._train_block(epoch, block, table)
                         loss, n = loss + block_loss, n + block_n
                 last = epoch == n_epochs - 1     # the threads may still train this epoch as the next is read
-                self._record(workers.end_epoch(epoch, wait=last) if workers is not None else [(epoch, loss, n, time.perf_counter())])
+                finished = workers.end_epoch(epoch, wait=last) if workers is not None \
+                    else [(epoch, loss, n, time.perf_counter())]
+                self._record(finished)
         except KeyboardInterrupt:
             if workers is not None:
                 self._record(workers.stop())

@@ -9,8 +9,9 @@ Processing: each scene (or sonnet, or poem) becomes a document; speaker names, s
 in [brackets], act/scene headings and the cast list are dropped; a speech's verse lines are joined
 and cut into sentences. Text all in capitals is taken for a heading and dropped, which also drops
 four short speeches in the 42 texts ("O!" twice, "O! O! O!", "I."). The documents are shuffled
-with a fixed seed, so that the held-out 5% that `minibert pretrain` keeps back comes from many plays. Output: one sentence per line, a blank line
-between documents (google-research/bert's format).
+with a fixed seed, so that the held-out 5% that `minibert pretrain` keeps back comes from many
+plays. Output: one sentence per line, a blank line between documents (google-research/bert's
+format).
 Run: python minibert/data/make_shakespeare_corpus.py [OUT]   (default OUT: shakespeare.txt.gz)
 """
 import gzip
