@@ -2,7 +2,8 @@
 
 B batch, T tokens, H hidden, nh heads, d = H/nh per head. The plain path below *is* the
 definition; `use_sdpa` switches to torch's fused `scaled_dot_product_attention`, which a test
-holds equal to it, and is used only when the attention probabilities are not asked for.
+holds equal to it, and is used only when the attention probabilities are not asked for (and,
+on the CPU, not with dropout in training: dropout.py).
 Lesson: lessons/02-attention-and-ffn.md.
 """
 import torch
@@ -10,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import BertConfig
+from .dropout import dropout as drop
 
 
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -55,7 +57,9 @@ class SelfAttention(nn.Module):
             q, k, v = packing.unpack(q), packing.unpack(k), packing.unpack(v)
         q, k, v = self._heads(q), self._heads(k), self._heads(v)
         dropout = self.dropout_p if self.training else 0.0
-        if self.use_sdpa and not output_attentions:
+        # torch's CPU kernel has no fused dropout (it falls back to this formula, with a slower mask)
+        fused = self.use_sdpa and not output_attentions and (dropout == 0 or q.is_cuda)
+        if fused:
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, scale=self.scale)
             probs = None
         else:
@@ -63,7 +67,7 @@ class SelfAttention(nn.Module):
             if mask is not None:
                 scores = scores + mask
             probs = scores.softmax(dim=-1)
-            context = F.dropout(probs, dropout, self.training) @ v  # (B, nh, T, d)
+            context = drop(probs, dropout, self.training) @ v  # (B, nh, T, d)
         B, _, T, _ = context.shape
         context = context.transpose(1, 2).reshape(B, T, -1)  # (B, T, H): heads side by side
         if packing is not None:

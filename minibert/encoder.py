@@ -8,6 +8,7 @@ from torch import nn
 
 from .attention import SelfAttention, select_rows
 from .config import BertConfig
+from .dropout import Dropout
 from .feedforward import FeedForward
 
 
@@ -18,7 +19,7 @@ class EncoderLayer(nn.Module):
         self.attention_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.ffn = FeedForward(config)
         self.ffn_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.dropout = Dropout(config.hidden_dropout_prob)  # dropout.py: dropout(a) + x in one pass
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, output_attentions: bool = False, packing=None,
                 rows: torch.Tensor | None = None):
@@ -26,8 +27,8 @@ class EncoderLayer(nn.Module):
         attended, probs = self.attention(x, mask, output_attentions, packing, rows)
         if rows is not None:
             x = select_rows(x, rows)  # the residual of the rows computed
-        x = self.attention_norm(self.dropout(attended) + x)  # (B, T, H), or (N, H) packed, or (B, K, H)
-        x = self.ffn_norm(self.dropout(self.ffn(x)) + x)
+        x = self.attention_norm(self.dropout(attended, x))  # (B, T, H), or (N, H) packed, or (B, K, H)
+        x = self.ffn_norm(self.dropout(self.ffn(x), x))
         return x, probs
 
 
