@@ -14,7 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import BertConfig
+from .dropout import Dropout
 from .feedforward import ACT_FN
+from .losses import linear_cross_entropy
 from .model import BertModel, init_weights
 from .outputs import ClassifierOutput, MaskedLMOutput, PreTrainingOutput, QuestionAnsweringOutput
 from .weights import PretrainedMixin
@@ -33,18 +35,21 @@ class MLMHead(nn.Module):
         self.decoder = None if config.tie_word_embeddings else \
             nn.Parameter(torch.empty(config.vocab_size, config.hidden_size).normal_(0.0, config.initializer_range))
 
-    def forward(self, hidden: torch.Tensor, word_embeddings: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden: torch.Tensor, word_embeddings: torch.Tensor, labels: torch.Tensor | None = None):
+        """The logits (..., V); given labels (M,) for hidden (M, H), (logits, mean cross-entropy)."""
         t = self.norm(self.act(self.transform(hidden)))  # (..., H)
         decoder = word_embeddings if self.decoder is None else self.decoder
+        if labels is not None:
+            return linear_cross_entropy(t, decoder, self.bias, labels)  # losses.py: one step, fewer passes
         return F.linear(t, decoder, self.bias)            # (..., V)
 
 
-def classifier_layers(config: BertConfig) -> tuple[nn.Dropout, nn.Linear]:
+def classifier_layers(config: BertConfig) -> tuple[Dropout, nn.Linear]:
     """Dropout (classifier_dropout, else hidden_dropout_prob) and a freshly initialised Linear(H, labels)."""
     p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
     classifier = nn.Linear(config.hidden_size, config.num_labels)
     init_weights(classifier, config)
-    return nn.Dropout(p), classifier
+    return Dropout(p), classifier
 
 
 def read_rows(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,8 +95,8 @@ class BertForPreTraining(PretrainedMixin, nn.Module):
         hidden, word = out.last_hidden_state, self.bert.embeddings.word.weight
         if only_masked:
             picked = labels != -100
-            logits = self.mlm(hidden[:, 1:][wanted] if rows is not None else hidden[picked], word)  # (M, V)
-            mlm_loss = F.cross_entropy(logits, labels[picked])
+            rows_read = hidden[:, 1:][wanted] if rows is not None else hidden[picked]  # (M, H)
+            logits, mlm_loss = self.mlm(rows_read, word, labels[picked])  # (M, V) and the mean loss
         else:
             logits = self.mlm(hidden, word)  # (B, T, V)
             mlm_loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten()) if labels is not None else None
