@@ -7,7 +7,7 @@ bundled corpus, averaged over a text's words (seeds 0-2); all-MiniLM-L6-v2 [CLS]
 and its decontextualised static vectors averaged (layer 3); each fed to minibert's logistic
 regression (C=1). Fine-tuning: `minibert.finetuning.train_classifier` (the `minibert finetune`
 command's loop and defaults) on the 9 training folds, scored on the 10th, seeds 0-2.
-About 20 minutes on 2 CPU cores, nearly all of it fine-tuning.
+About 10 minutes on 2 CPU cores (9.5 on 2026-12-02), nearly all of it fine-tuning.
 Run: python benchmarks/applications.py [--out runs/applications] [--seeds 0 1 2]
 """
 import argparse
