@@ -37,7 +37,7 @@ class BasicTokenizer:
         self.do_lower_case = bool(do_lower_case)
         self.strip_accents = do_lower_case if strip_accents is None else bool(strip_accents)
         self.tokenize_chinese_chars = bool(tokenize_chinese_chars)
-        self._chunk_cache: dict[str, list[str]] = {}
+        self._chunk_cache: dict[str, tuple[str, ...]] = {}
 
     def normalize(self, text: str) -> str:
         """Clean, space out CJK, strip accents and lower-case (the Rust BertNormalizer)."""
@@ -66,17 +66,25 @@ class BasicTokenizer:
         """
         words: list[str] = []
         cache = self._chunk_cache
-        for chunk in _WHITESPACE.split(text):
+        for chunk in self.chunks(text):
             found = cache.get(chunk)
             if found is None:
-                found = self._split_chunk(chunk)
+                found = tuple(self.split_chunk(chunk))  # a tuple: the garbage collector stops tracking it
                 if len(cache) < 500_000:
                     cache[chunk] = found
             words.extend(found)
         return words
 
-    def _split_chunk(self, chunk: str) -> list[str]:
+    @staticmethod
+    def chunks(text: str) -> list[str]:
+        """Cut the raw text at BERT's whitespace (some pieces may be empty)."""
+        return _WHITESPACE.split(text)
+
+    def split_chunk(self, chunk: str) -> list[str]:
+        """The words of one whitespace-free piece of raw text (normalized, split at punctuation)."""
         if chunk.isascii():
+            if chunk.isalnum():  # one plain word, the usual case
+                return [chunk.lower() if self.do_lower_case else chunk]
             chunk = _ASCII_CONTROL.sub("", chunk)
             return _ASCII_WORDS.findall(chunk.lower() if self.do_lower_case else chunk)
         words: list[str] = []

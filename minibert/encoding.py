@@ -91,6 +91,13 @@ def pad_and_stack(rows: list[dict], padding: bool | str, max_length: int | None,
     words, seqs = [], []
     for r, n in zip(rows, lengths):
         extra = max(0, (target or 0) - n)
+        if not extra:  # nothing to pad: the row's own (fresh) lists, not copies
+            for k in ("input_ids", "token_type_ids", "special_tokens_mask"):
+                data[k].append(r[k])
+            data["attention_mask"].append([1] * n)
+            words.append(r["word_ids"])
+            seqs.append(r["sequence_ids"])
+            continue
         data["input_ids"].append(r["input_ids"] + [pad_id] * extra)
         data["token_type_ids"].append(r["token_type_ids"] + [0] * extra)
         data["attention_mask"].append([1] * n + [0] * extra)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from itertools import accumulate, chain
 from pathlib import Path
 
 from .basic_tokenizer import BasicTokenizer
@@ -48,6 +49,8 @@ class BertTokenizer:
     >>> tok("unaffable", "second text", truncation=True, max_length=32)["input_ids"]
     """
 
+    cache_limit = 500_000  # whitespace-free pieces of text whose ids are kept; then the cache restarts
+
     def __init__(self, vocab_file: str | os.PathLike | None = None, *, vocab: dict[str, int] | None = None,
                  do_lower_case: bool = True, strip_accents: bool | None = None,
                  tokenize_chinese_chars: bool = True, unk_token: str = "[UNK]", sep_token: str = "[SEP]",
@@ -73,7 +76,10 @@ class BertTokenizer:
         self.basic = BasicTokenizer(do_lower_case, strip_accents, tokenize_chinese_chars)
         self.wordpiece = WordPiece(self.vocab, unk_token, max_input_chars_per_word)
         # Special tokens written literally in the text ("[MASK]") are kept whole, never lower-cased.
-        self._special_ids = {t: [self.vocab[t]] for t in self.all_special_tokens if t in self.vocab}
+        self._special_ids = {t: (self.vocab[t],) for t in self.all_special_tokens if t in self.vocab}
+        self._chunk_ids: dict[str, tuple[int, ...]] = {}     # raw text between whitespace -> ids
+        self._chunk_starts: dict[str, tuple[int, ...]] = {}  # ... -> 1 where an id begins a word
+        self._start_patterns: dict[tuple[int, ...], tuple[int, ...]] = {}
         specials = sorted(self._special_ids, key=len, reverse=True)
         self._special_re = re.compile("(" + "|".join(map(re.escape, specials)) + ")") if specials else None
 
@@ -172,20 +178,62 @@ class BertTokenizer:
         WordPiece (transformers: the pre-tokenizer's output). "Don't!" -> ['don', "'", 't', '!']."""
         return self._words(text)
 
-    def word_pieces(self, word: str) -> list[int]:
+    def word_pieces(self, word: str) -> tuple[int, ...]:
         """The ids of one word of `split_words`: its WordPiece pieces (or itself, if special)."""
         return self._special_ids.get(word) or self.wordpiece.ids(word)
 
     def _encode_text(self, text: str) -> tuple[list[int], list[int]]:
-        """Ids of one text (no [CLS]/[SEP]) and, for each id, the index of its word."""
+        """Ids of one text (no [CLS]/[SEP]) and, for each id, the index of its word.
+
+        The hot loop, kept out of Python bytecode: the raw text is cut at whitespace, each piece's
+        ids are looked up in a cache (running text repeats its pieces; new ones are encoded first),
+        and the word index comes from counting the tokens that begin a word.
+        """
         ids: list[int] = []
-        word_ids: list[int] = []
-        specials, piece_ids = self._special_ids, self.wordpiece.ids  # word_pieces, inlined: hot loop
-        for w, word in enumerate(self._words(text)):
-            pieces = specials.get(word) or piece_ids(word)
-            ids.extend(pieces)
-            word_ids.extend([w] * len(pieces))
+        starts: list[int] = []  # 1 where a token begins a new word, else 0
+        chunk_ids, chunk_starts = self._chunk_ids, self._chunk_starts
+        for part, special in self._parts(text):
+            if special:
+                ids.append(self.vocab[part])
+                starts.append(1)
+                continue
+            chunks = self.basic.chunks(part)
+            self._learn_chunks(chunks)
+            ids.extend(chain.from_iterable(map(chunk_ids.__getitem__, chunks)))
+            starts.extend(chain.from_iterable(map(chunk_starts.__getitem__, chunks)))
+        word_ids = list(accumulate(starts, initial=-1))  # -1, then the running count of words, less one
+        del word_ids[0]
         return ids, word_ids
+
+    def _parts(self, text: str) -> list[tuple[str, bool]]:
+        """The text cut around literal special tokens: (piece, is_special) in order."""
+        if self._special_re is None:
+            return [(text, False)]
+        return [(part, bool(i % 2)) for i, part in enumerate(self._special_re.split(text)) if part]
+
+    def _learn_chunks(self, chunks: list[str]) -> None:
+        """Put the whitespace-free pieces of raw text that the cache lacks into it: their ids and,
+        for each id, whether it begins a word. Stored as tuples, which the garbage collector stops
+        tracking."""
+        new = set(chunks).difference(self._chunk_ids)
+        if not new:
+            return
+        if len(self._chunk_ids) + len(new) > self.cache_limit:  # bound the memory: start again
+            self._chunk_ids.clear()
+            self._chunk_starts.clear()
+            new = set(chunks)
+        split, word_pieces, patterns = self.basic.split_chunk, self.word_pieces, self._start_patterns
+        for chunk in new:
+            words = split(chunk)
+            if len(words) == 1:  # the usual case, made quick
+                ids = word_pieces(words[0])
+                starts = (1,) + (0,) * (len(ids) - 1)
+            else:
+                pieces = [word_pieces(word) for word in words]
+                ids = tuple(chain.from_iterable(pieces))
+                starts = tuple(chain.from_iterable((1,) + (0,) * (len(p) - 1) for p in pieces))
+            self._chunk_ids[chunk] = ids
+            self._chunk_starts[chunk] = patterns.setdefault(starts, starts)  # shared: few patterns
 
     def tokenize(self, text: str) -> list[str]:
         """Text -> WordPiece tokens, e.g. 'unaffable' -> ['una', '##ffa', '##ble']."""

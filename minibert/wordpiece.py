@@ -20,32 +20,44 @@ class WordPiece:
         self.unk_id = vocab[unk_token]
         self.max_input_chars_per_word = max_input_chars_per_word
         self.prefix = prefix
-        self._cache: dict[str, list[int]] = {}
+        # A piece after the first is looked up among the "##" entries, "##" stripped: "##ffa" -> "ffa".
+        self.continuations = {t[len(prefix):]: i for t, i in vocab.items() if t.startswith(prefix)}
+        self.tokens = {i: t for t, i in vocab.items()}
+        self._longest = max(map(len, vocab))  # no piece is longer than the longest vocabulary entry
+        self._cache: dict[str, tuple[int, ...]] = {}
 
     def pieces(self, word: str) -> list[str]:
-        """The WordPiece strings of one word (already basic-tokenized)."""
-        if len(word) > self.max_input_chars_per_word:
-            return [self.unk_token]
-        pieces = []
-        start = 0
-        while start < len(word):
-            end = len(word)
-            while end > start:
-                piece = word[start:end] if start == 0 else self.prefix + word[start:end]
-                if piece in self.vocab:
-                    break
-                end -= 1
-            else:  # nothing matched at `start`: the whole word is unknown
-                return [self.unk_token]
-            pieces.append(piece)
-            start = end
-        return pieces
+        """The WordPiece strings of one word (already basic-tokenized): 'unaffable' -> ['una', '##ffa', '##ble']."""
+        return [self.tokens[i] for i in self.ids(word)]
 
-    def ids(self, word: str) -> list[int]:
-        """The vocabulary ids of one word's pieces (cached)."""
+    def ids(self, word: str) -> tuple[int, ...]:
+        """The vocabulary ids of one word's pieces (cached; a tuple, which the garbage collector
+        stops tracking, so a large cache does not slow every collection)."""
         ids = self._cache.get(word)
         if ids is None:
-            ids = [self.vocab[p] for p in self.pieces(word)]
+            ids = self._longest_match_first(word)
             if len(self._cache) < 1_000_000:
                 self._cache[word] = ids
         return ids
+
+    def _longest_match_first(self, word: str) -> tuple[int, ...]:
+        if len(word) > self.max_input_chars_per_word:
+            return (self.unk_id,)
+        table = self.vocab
+        if word in table:  # most words of running text are whole vocabulary entries
+            return (table[word],)
+        ids = []
+        start, n = 0, len(word)
+        while start < n:
+            end = min(n, start + self._longest)
+            while end > start:  # the longest piece first, then shorter ones
+                i = table.get(word[start:end])
+                if i is not None:
+                    break
+                end -= 1
+            else:  # nothing matched at `start`: the whole word is unknown
+                return (self.unk_id,)
+            ids.append(i)
+            start = end
+            table = self.continuations  # every later piece is a "##" piece
+        return tuple(ids)

@@ -175,12 +175,25 @@ def test_every_line_of_gensim_corpora(corpus, gensim_data, tokenizer, hf_tokeniz
     for k in KEYS:
         assert ours[k] == v5[k]
         assert ours[k] == legacy[k]
+    assert all(ours.word_ids(i) == v5.word_ids(i) for i in range(len(lines)))
     # and as pairs under truncation, in a batch with padding
     # (Rust tokenizers builds every overflow window of a truncated pair: on these 10,000-word
     # lines that takes gigabytes, so the pairs are cut to their first 1,500 characters.)
     short = [line[:1500] for line in lines]
     kw = dict(truncation=True, max_length=48, padding="max_length")
     assert _same(tokenizer(short[:-1], short[1:], **kw), hf_tokenizer(short[:-1], short[1:], **kw))
+
+
+def test_cache_restart_keeps_ids(minilm_dir, hf_tokenizer, gensim_data):
+    """A tokenizer whose piece cache is tiny restarts it again and again: the ids must not change."""
+    tok = BertTokenizer.from_pretrained(minilm_dir)
+    tok.cache_limit = 50
+    lines = (gensim_data / "lee_background.cor").read_text(encoding="utf-8").splitlines()[:40]
+    lines += HARD
+    ours, v5 = tok(lines), hf_tokenizer(lines)
+    assert _same(ours, v5)
+    assert all(ours.word_ids(i) == v5.word_ids(i) for i in range(len(lines)))
+    assert len(tok._chunk_ids) <= 50 + max(len(set(tok.basic.chunks(line))) for line in lines)
 
 
 @pytest.fixture(scope="module")
