@@ -63,7 +63,6 @@ class BertTokenizer:
         if not vocab:
             raise ValueError("the vocabulary is empty")
         self.vocab = dict(vocab)
-        self.ids_to_tokens = {i: t for t, i in self.vocab.items()}
         self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
         self.cls_token, self.mask_token = cls_token, mask_token
         missing = [t for t in (unk_token, sep_token, cls_token) if t not in self.vocab]
@@ -75,6 +74,7 @@ class BertTokenizer:
         self.model_max_length = model_max_length
         self.basic = BasicTokenizer(do_lower_case, strip_accents, tokenize_chinese_chars)
         self.wordpiece = WordPiece(self.vocab, unk_token, max_input_chars_per_word)
+        self.ids_to_tokens = self.wordpiece.tokens  # {id: token}, one table for both
         # Special tokens written literally in the text ("[MASK]") are kept whole, never lower-cased.
         self._special_ids = {t: (self.vocab[t],) for t in self.all_special_tokens if t in self.vocab}
         self._chunk_ids: dict[str, tuple[int, ...]] = {}     # raw text between whitespace -> ids
@@ -163,13 +163,11 @@ class BertTokenizer:
     # --- text -> tokens ---------------------------------------------------------------------------
     def _words(self, text: str) -> list[str]:
         """Split out literal special tokens, basic-tokenize the rest: the "words" of the text."""
-        if self._special_re is None:
-            return self.basic.split(text)
         words: list[str] = []
-        for i, part in enumerate(self._special_re.split(text)):
-            if i % 2:
+        for part, special in self._parts(text):
+            if special:
                 words.append(part)
-            elif part:
+            else:
                 words.extend(self.basic.split(part))
         return words
 
