@@ -88,26 +88,31 @@ class GloVe:
         """Run AdaGrad epochs; returns (and logs) the mean cost per record of each."""
         gen = make_generator(self.seed + 1, self.device) if self.shuffle else None
         n_epochs = self.epochs if epochs is None else epochs
-        packed = None                  # the compiled loop's records: packed once, each epoch reads a new order
-        if self.batch_size is None and n_epochs > 0:
-            from .loop import pack_records, train_records
+        if self.batch_size is None and n_epochs > 0:   # the compiled loop: records packed once, each
+            from .loop import LoopParams, pack_records, train_records   # epoch reads them in a new order
             packed = pack_records(self.rows, self.cols, self.values.log(),
                                   weighting(self.values, self.x_max, self.alpha))
-        for epoch in range(n_epochs):
+            with LoopParams(self.params) as rows:      # copied back into self.params at the end
+                for _ in range(n_epochs):
+                    t0 = time.perf_counter()
+                    cost = train_records(rows, packed, epoch_order(len(self.rows), gen, self.rows.device),
+                                         eta=self.eta, grad_clip=self.grad_clip, threads=self.threads)
+                    self._log(cost / max(1, len(self.rows)), t0)
+            return self.costs
+        for _ in range(n_epochs):
             t0 = time.perf_counter()
-            if packed is not None:
-                cost = train_records(self.params, packed, epoch_order(len(self.rows), gen, self.rows.device),
-                                     eta=self.eta, grad_clip=self.grad_clip, threads=self.threads)
-                cost /= max(1, len(self.rows))
-            else:
-                cost = train_epoch(self.params, self.rows, self.cols, self.values, x_max=self.x_max,
-                                   alpha=self.alpha, eta=self.eta, grad_clip=self.grad_clip,
-                                   batch_size=self.batch_size, generator=gen, threads=self.threads)
-            self.costs.append(cost)
-            if self.verbose:
-                print(f"epoch {len(self.costs):3d}  cost {cost:.6f}  ({time.perf_counter() - t0:.1f}s)",
-                      file=sys.stderr)
+            cost = train_epoch(self.params, self.rows, self.cols, self.values, x_max=self.x_max,
+                               alpha=self.alpha, eta=self.eta, grad_clip=self.grad_clip,
+                               batch_size=self.batch_size, generator=gen, threads=self.threads)
+            self._log(cost, t0)
         return self.costs
+
+    def _log(self, cost: float, started: float) -> None:
+        """Keep an epoch's mean cost per record (and print it, verbose)."""
+        self.costs.append(cost)
+        if self.verbose:
+            print(f"epoch {len(self.costs):3d}  cost {cost:.6f}  ({time.perf_counter() - started:.1f}s)",
+                  file=sys.stderr)
 
     @property
     def wv(self) -> KeyedVectors:
