@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import BertConfig
+from .linear import Linear
 
 
 def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
@@ -36,9 +37,9 @@ ACT_FN = {
 class FeedForward(nn.Module):
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.up = nn.Linear(config.hidden_size, config.intermediate_size)    # W1, b1
+        self.up = Linear(config.hidden_size, config.intermediate_size)      # W1, b1
         self.act = ACT_FN[config.hidden_act]
-        self.down = nn.Linear(config.intermediate_size, config.hidden_size)  # W2, b2
+        self.down = Linear(config.intermediate_size, config.hidden_size)    # W2, b2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.down(self.act(self.up(x)))  # (B, T, H) -> (B, T, I) -> (B, T, H)

@@ -16,6 +16,7 @@ from torch import nn
 from .config import BertConfig
 from .dropout import Dropout
 from .feedforward import ACT_FN
+from .linear import Linear
 from .losses import linear_cross_entropy
 from .model import BertModel, init_weights
 from .outputs import ClassifierOutput, MaskedLMOutput, PreTrainingOutput, QuestionAnsweringOutput
@@ -27,7 +28,7 @@ class MLMHead(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.transform = nn.Linear(config.hidden_size, config.hidden_size)
+        self.transform = Linear(config.hidden_size, config.hidden_size)
         self.act = ACT_FN[config.hidden_act]
         self.norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.bias = nn.Parameter(torch.zeros(config.vocab_size))
@@ -44,10 +45,10 @@ class MLMHead(nn.Module):
         return F.linear(t, decoder, self.bias)            # (..., V)
 
 
-def classifier_layers(config: BertConfig) -> tuple[Dropout, nn.Linear]:
+def classifier_layers(config: BertConfig) -> tuple[Dropout, Linear]:
     """Dropout (classifier_dropout, else hidden_dropout_prob) and a freshly initialised Linear(H, labels)."""
     p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-    classifier = nn.Linear(config.hidden_size, config.num_labels)
+    classifier = Linear(config.hidden_size, config.num_labels)
     init_weights(classifier, config)
     return Dropout(p), classifier
 
@@ -73,7 +74,7 @@ class BertForPreTraining(PretrainedMixin, nn.Module):
         self.config = config
         self.bert = BertModel(config)
         self.mlm = MLMHead(config)
-        self.nsp = nn.Linear(config.hidden_size, 2)  # 0 = B follows A, 1 = B is random
+        self.nsp = Linear(config.hidden_size, 2)  # 0 = B follows A, 1 = B is random
         init_weights(self.mlm, config)
         init_weights(self.nsp, config)
 
@@ -180,7 +181,7 @@ class BertForQuestionAnswering(PretrainedMixin, nn.Module):
         super().__init__()
         self.config = config
         self.bert = BertModel(config, add_pooling_layer=False)
-        self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
+        self.qa_outputs = Linear(config.hidden_size, config.num_labels)
         init_weights(self.qa_outputs, config)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,

@@ -12,6 +12,7 @@ from .attention import additive_mask
 from .config import BertConfig
 from .embeddings import Embeddings
 from .encoder import Encoder
+from .linear import Linear
 from .outputs import BaseModelOutput
 from .packing import Packing
 from .weights import PretrainedMixin
@@ -22,7 +23,7 @@ class Pooler(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dense = Linear(config.hidden_size, config.hidden_size)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.dense(hidden[:, 0]))  # (B, T, H) -> (B, H)

@@ -1,0 +1,50 @@
+"""`Linear`: nn.Linear (y = x·Wᵀ + b), whose CPU inference multiplies by a packed copy of W.
+
+With autograd off (`torch.no_grad`, `torch.inference_mode`), in float32 on a CPU, the product
+runs on oneDNN with W reordered once into its blocked layout (`torch.ops.mkldnn`, the kernels
+torch.compile's freezing uses); elsewhere, and whenever autograd records, it is plain F.linear.
+The copy is made again when W changes (an optimizer step, a load: torch's version counter) and
+dropped by `.train()`/`.eval()` and while training; an edit through `W.data`, which torch does not
+count, needs one of those calls. The results differ from F.linear's by float32 rounding (tests
+hold both paths to transformers).
+Lesson: lessons/03-encoder-and-weights.md.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+packed_inference = True     # False: always F.linear (set to compare the two paths)
+_onednn = torch.backends.mkldnn.is_available()
+
+
+def _version(weight: torch.Tensor) -> tuple:
+    """What identifies W's current values: its storage and in-place version counter."""
+    try:
+        return weight.data_ptr(), weight._version
+    except RuntimeError:    # made in inference mode: no version counter
+        return weight.data_ptr(), -1
+
+
+class Linear(nn.Linear):
+    _packed, _packed_for = None, None    # oneDNN's copy of W, and the _version it was made from
+
+    def train(self, mode: bool = True):
+        self._packed = self._packed_for = None
+        return super().train(mode)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:   # (..., in) -> (..., out)
+        global _onednn
+        w = self.weight
+        if not (packed_inference and _onednn) or torch.is_grad_enabled() or x.device.type != "cpu" \
+                or x.dtype != torch.float32 or w.dtype != torch.float32:
+            if self._packed is not None:                      # no stale copy kept while training
+                self._packed = self._packed_for = None
+            return F.linear(x, w, self.bias)
+        try:
+            version = _version(w)
+            if self._packed_for != version:
+                self._packed, self._packed_for = torch.ops.mkldnn._reorder_linear_weight(w), version
+            return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, "none", [], "")
+        except (RuntimeError, AttributeError):                # this torch build lacks the kernels
+            _onednn, self._packed, self._packed_for = False, None, None
+            return F.linear(x, w, self.bias)
