@@ -1,8 +1,9 @@
 """`Linear`: nn.Linear (y = x·Wᵀ + b), whose CPU inference multiplies by a packed copy of W.
 
-With autograd off (`torch.no_grad`, `torch.inference_mode`), in float32 on a CPU, the product
-runs on oneDNN with W reordered once into its blocked layout (`torch.ops.mkldnn`, the kernels
-torch.compile's freezing uses); elsewhere, and whenever autograd records, it is plain F.linear.
+With autograd off (`torch.no_grad`, `torch.inference_mode`), in float32 on a CPU without
+autocast, the product runs on oneDNN with W reordered once into its blocked layout
+(`torch.ops.mkldnn`, the kernels torch.compile's freezing uses); elsewhere, and whenever autograd
+records, it is plain F.linear.
 The copy is made again when W changes (an optimizer step, a load: torch's version counter) and
 dropped by `.train()`/`.eval()` and while training; an edit through `W.data`, which torch does not
 count, needs one of those calls. The results differ from F.linear's by float32 rounding (tests
@@ -15,6 +16,14 @@ from torch import nn
 
 packed_inference = True     # False: always F.linear (set to compare the two paths)
 _onednn = torch.backends.mkldnn.is_available()
+
+
+def _autocast_on_cpu() -> bool:
+    """Whether CPU autocast (e.g. bf16) is on: then F.linear's autocast rules apply, not ours."""
+    try:
+        return torch.is_autocast_enabled("cpu")
+    except TypeError:       # torch < 2.4
+        return torch.is_autocast_cpu_enabled()
 
 
 def _version(weight: torch.Tensor) -> tuple:
@@ -36,7 +45,7 @@ class Linear(nn.Linear):
         global _onednn
         w = self.weight
         if not (packed_inference and _onednn) or torch.is_grad_enabled() or x.device.type != "cpu" \
-                or x.dtype != torch.float32 or w.dtype != torch.float32:
+                or x.dtype != torch.float32 or w.dtype != torch.float32 or _autocast_on_cpu():
             if self._packed is not None:                      # no stale copy kept while training
                 self._packed = self._packed_for = None
             return F.linear(x, w, self.bias)
