@@ -5,8 +5,9 @@ the same line (out-of-vocabulary words are removed first, so they take no positi
 `symmetric=True` also adds the mirrored pair. Like `cooccur`, we keep two stores: pairs of
 frequent words (rank product below a bound) are added into a dense table, row i holding the
 columns j < width[i]; every other pair is written to a buffer (its key also says the distance,
-so the weight takes no room), which is summed by sorting when full. The corpus is read a block of lines at a time, so memory holds the dense table, one block and
-the distinct pairs seen so far (at most V², the records GloVe trains on), never the corpus.
+so the weight takes no room), which is summed by sorting when full. The corpus is read a block
+of lines at a time, so memory holds the dense table, one block and the distinct pairs seen so far
+(at most V², the records GloVe trains on), never the corpus.
 Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations
@@ -91,7 +92,7 @@ def count_pairs(ids, lines, start, window_size, symmetric, distance_weighting, w
 @jit
 def radix_sort(keys, scratch):
     """Sort non-negative int64 keys in place: least significant 11 bits first, each pass a stable
-    counting sort from one array into the other (np.sort takes about 3x as long on a full buffer)."""
+    counting sort from one array into the other (`scratch`, as long as `keys`)."""
     if len(keys) == 0:
         return
     top, shift, passes = keys.max(), 0, 0

@@ -10,12 +10,24 @@ count, needs one of those calls. The results differ from F.linear's by float32 r
 hold both paths to transformers).
 Lesson: lessons/03-encoder-and-weights.md.
 """
+from functools import cache
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 packed_inference = True     # False: always F.linear (set to compare the two paths)
-_onednn = torch.backends.mkldnn.is_available()
+
+
+@cache
+def _onednn() -> bool:
+    """Whether this torch build has oneDNN's packed-weight kernels (tried once, on a 1×1 product)."""
+    try:
+        one = torch.ones(1, 1)
+        torch.ops.mkldnn._linear_pointwise(one, torch.ops.mkldnn._reorder_linear_weight(one), None, "none", [], "")
+        return True
+    except (RuntimeError, AttributeError):
+        return False
 
 
 def _autocast_on_cpu() -> bool:
@@ -42,18 +54,13 @@ class Linear(nn.Linear):
         return super().train(mode)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:   # (..., in) -> (..., out)
-        global _onednn
         w = self.weight
-        if not (packed_inference and _onednn) or torch.is_grad_enabled() or x.device.type != "cpu" \
-                or x.dtype != torch.float32 or w.dtype != torch.float32 or _autocast_on_cpu():
+        if not packed_inference or torch.is_grad_enabled() or x.device.type != "cpu" or x.dtype != torch.float32 \
+                or w.dtype != torch.float32 or x.shape[-1:] != w.shape[1:] or _autocast_on_cpu() or not _onednn():
             if self._packed is not None:                      # no stale copy kept while training
                 self._packed = self._packed_for = None
-            return F.linear(x, w, self.bias)
-        try:
-            version = _version(w)
-            if self._packed_for != version:
-                self._packed, self._packed_for = torch.ops.mkldnn._reorder_linear_weight(w), version
-            return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, "none", [], "")
-        except (RuntimeError, AttributeError):                # this torch build lacks the kernels
-            _onednn, self._packed, self._packed_for = False, None, None
-            return F.linear(x, w, self.bias)
+            return F.linear(x, w, self.bias)                  # (and F.linear's error for a wrong width)
+        version = _version(w)
+        if self._packed_for != version:
+            self._packed, self._packed_for = torch.ops.mkldnn._reorder_linear_weight(w), version
+        return torch.ops.mkldnn._linear_pointwise(x, self._packed, self.bias, "none", [], "")

@@ -59,6 +59,20 @@ def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed):
     assert max(abs(ours[k] - gold[k]) / gold[k] for k in gold) <= 1e-12
 
 
+@pytest.mark.parametrize("top", [1, 2, 2**11, 2**22 + 5, 2**33, 2**44])
+def test_radix_sort_equals_numpy_sort(top):
+    """The counting buffer's sort, for keys needing one to four 11-bit passes (an odd count leaves
+    the result in the scratch array), with repeats, against np.sort."""
+    from glove.cooccur import radix_sort
+
+    keys = np.random.default_rng(top).integers(0, top, 5000)
+    keys[:100] = keys[100:200]                          # repeated keys, as the buffer has
+    ours = keys.copy()
+    radix_sort(ours, np.empty_like(ours))
+    assert np.array_equal(ours, np.sort(keys))
+    radix_sort(ours[:0], ours[:0])                      # an empty buffer
+
+
 def test_hand_worked_counts_and_the_c_tools_merge_bug():
     """Corpus "a a b / b a", window 2, by hand: (a,a) at distance 1 -> 1; (a,b) at 2 and 1 -> 1.5;
     (b,a) on line 2 -> 1. The C tool reports X[a][a] = 2.0 (asymmetric) and 4.0 (symmetric) here:
