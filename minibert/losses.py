@@ -4,13 +4,16 @@ The gradient of the loss with respect to z is (softmax(z) - onehot(y)) / M. `F.l
 by `F.cross_entropy` stores the log-probabilities too and builds that gradient in three (M, V)
 passes (zeros, a scatter, the log-softmax backward), then the linear layer's backward reads it.
 Here it is made a block of vocabulary columns at a time and used at once for the gradients of t,
-W and b, so no second (M, V) tensor is ever held. Tests hold the logits, loss and every gradient
-equal to F.linear + F.cross_entropy. Every row has a label (no ignore_index): the MLM head calls
-it on the masked positions only. Lesson: lessons/04-pretraining.md.
+W and b, so no second (M, V) tensor is ever held. On a CPU in float32 the logits' product runs
+on oneDNN (`minibert.linear.onednn_linear`), as the encoder's products do in training. Tests hold
+the logits, loss and every gradient equal to F.linear + F.cross_entropy. Every row has a label (no
+ignore_index): the MLM head calls it on the masked positions only. Lesson: lessons/04-pretraining.md.
 """
 from __future__ import annotations
 
 import torch
+
+from . import linear
 
 BLOCK_ELEMENTS = 1 << 22  # about 4M logits per block (16 MB in float32)
 
@@ -29,7 +32,10 @@ class _LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, t, weight, bias, labels):
         # t (M, H), weight (V, H), bias (V,) or None, labels (M,) -> logits (M, V), loss ()
-        logits = t @ weight.T if bias is None else torch.addmm(bias, t, weight.T)
+        if linear.onednn_training and linear.onednn_ready(t, weight):
+            logits = linear.onednn_linear(t, weight, bias)   # W reordered for oneDNN: linear.py
+        else:
+            logits = t @ weight.T if bias is None else torch.addmm(bias, t, weight.T)
         acc = torch.promote_types(logits.dtype, torch.float32)  # bf16 logits are summed in float32
         lse = torch.empty(logits.size(0), dtype=acc, device=logits.device)  # (M,) logsumexp of each row
         for i, j in _row_blocks(*logits.shape):

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from minibert import losses
+from minibert import linear, losses
 
 
 def make(dtype, M=37, H=13, V=1001, seed=0):
@@ -46,7 +46,12 @@ def maxdiffs(a, b):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("extra", [0.0, 0.5])
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-6), (torch.float64, 1e-12)])
-def test_logits_loss_and_gradients_equal_linear_then_cross_entropy(monkeypatch, block, bias, extra, dtype, tol):
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "mkl"])
+def test_logits_loss_and_gradients_equal_linear_then_cross_entropy(monkeypatch, block, bias, extra, dtype, tol, onednn):
+    """In float32 on a CPU the logits' product runs on oneDNN (minibert.linear), else as addmm."""
+    monkeypatch.setattr(linear, "onednn_training", onednn)
+    calls, product = [], linear.onednn_linear
+    monkeypatch.setattr(linear, "onednn_linear", lambda *a: calls.append(a) or product(*a))
     t, w, b, labels = make(dtype)
     if block is not None:  # `block` rows (forward) and columns (backward) per block
         monkeypatch.setattr(losses, "BLOCK_ELEMENTS", block * 37)
@@ -55,6 +60,7 @@ def test_logits_loss_and_gradients_equal_linear_then_cross_entropy(monkeypatch, 
     ref = grads(reference, t, w, b, labels, extra)
     assert [x.dtype for x in ours] == [x.dtype for x in ref]
     assert max(maxdiffs(ours, ref)) <= tol
+    assert bool(calls) == (onednn and dtype == torch.float32 and linear._onednn())   # the path named ran
 
 
 def test_large_logits_do_not_overflow():

@@ -134,13 +134,30 @@ def test_only_masked_logits_equal_full_logits(tmp_path):
         full.prediction_logits.flatten(0, 1), labels.flatten()).item()) <= 1e-5
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def graph_has(loss: torch.Tensor, node: str) -> bool:
+    """Whether autograd's graph behind `loss` has a node of that name (e.g. a fast path's backward)."""
+    seen, todo = set(), [loss.grad_fn]
+    while todo:
+        fn = todo.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        if type(fn).__name__ == node:
+            return True
+        todo.extend(f for f, _ in fn.next_functions)
+    return False
+
+
+@pytest.mark.parametrize("dtype,products", [(torch.float32, "onednn"), (torch.float32, "plain"),
+                                            (torch.float64, "plain")])
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
 @pytest.mark.parametrize("cfg", CONFIGS, ids=["c0", "c1", "c2"])
-def test_only_masked_rows_loss_and_gradients_equal_transformers(cfg, attn, dtype, tmp_path):
+def test_only_masked_rows_loss_and_gradients_equal_transformers(cfg, attn, dtype, products, tmp_path, monkeypatch):
     """only_masked=True also runs the last layer at [CLS] and the masked positions only (heads.read_rows):
     the pretraining loss and every parameter's gradient equal transformers' full computation, in
-    padded batches where sequences predict different numbers of tokens (one predicts none)."""
+    padded batches where sequences predict different numbers of tokens (one predicts none). In
+    float32 on both paths of minibert.linear's training products: oneDNN (the CPU default) and F.linear."""
+    monkeypatch.setattr(minibert.linear, "onednn_training", products == "onednn")
     ours, hf = pair(cfg, "BertForPreTraining", tmp_path, dtype, attn=attn)
     ours.train()  # these configs have dropout: compare in train mode with dropout off
     for m in ours.modules():
@@ -161,6 +178,7 @@ def test_only_masked_rows_loss_and_gradients_equal_transformers(cfg, attn, dtype
     assert maxdiff(a.prediction_logits, b.prediction_logits[labels != -100]) <= tol["logits"]
     assert maxdiff(a.seq_relationship_logits, b.seq_relationship_logits) <= tol["logits"]
     assert abs(a.loss.item() - b.loss.item()) <= tol["hidden"]
+    assert graph_has(a.loss, "TrainingProductBackward") == (products == "onednn" and minibert.linear._onednn())
     assert_same_gradients(ours, hf, a.loss, b.loss, tol)
 
 
@@ -229,8 +247,36 @@ def test_packed_linear_follows_its_weight():
         assert y.abs().max() > 1.0   # not a vacuous comparison
     assert minibert.linear._onednn() == torch.backends.mkldnn.is_available()   # the probe finds the kernels
     assert (layer._packed is not None) == minibert.linear._onednn()
-    layer(x).sum().backward()        # training: plain F.linear, the copy dropped
+    layer(x).sum().backward()        # training: W reordered for each product, the copy dropped
     assert layer._packed is None and layer.weight.grad is not None
+
+
+@pytest.mark.parametrize("shape", [(48,), (5, 48), (3, 4, 48), "transposed"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("needs", ["x and W", "x only", "W only"])
+def test_training_product_equals_f_linear(shape, bias, needs):
+    """With autograd on (training), a CPU float32 Linear runs TrainingProduct: its output and the
+    gradients of x, W and b equal F.linear's, for any leading shape, a non-contiguous input,
+    without a bias, and with x or W frozen."""
+    torch.manual_seed(0)
+    layer = minibert.linear.Linear(48, 37, bias=bias)
+    layer.weight.requires_grad_(needs != "x only")
+    x = torch.randn(7, 5, 48).transpose(0, 1) if shape == "transposed" else torch.randn(*shape)
+    x.requires_grad_(needs != "W only")
+    ref_x, ref_w = x.detach().clone().requires_grad_(x.requires_grad), \
+        layer.weight.detach().clone().requires_grad_(layer.weight.requires_grad)
+    ref_b = None if not bias else layer.bias.detach().clone().requires_grad_()
+    y, ref = layer(x), torch.nn.functional.linear(ref_x, ref_w, ref_b)
+    upstream = torch.randn(ref.shape)
+    (y * upstream).sum().backward()
+    (ref * upstream).sum().backward()
+    assert graph_has(y.sum(), "TrainingProductBackward") == minibert.linear._onednn()
+    assert maxdiff(y, ref) <= 1e-5 and ref.abs().max() > 1.0
+    for ours, theirs in ((x, ref_x), (layer.weight, ref_w), (layer.bias, ref_b)):
+        if theirs is not None and theirs.requires_grad:
+            assert maxdiff(ours.grad, theirs.grad) <= 1e-5 and theirs.grad.abs().max() > 1.0
+        elif ours is not None:
+            assert ours.grad is None
 
 
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])
