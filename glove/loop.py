@@ -16,16 +16,9 @@ import torch
 from minibert.backend import jit, run_threads
 
 
-@jit
-def gather(source, order, out):
-    """out[k] = source[order[k]], compiled: numpy's fancy indexing takes a slow path for 24-byte records."""
-    for k in range(len(order)):
-        out[k] = source[order[k]]
-
-
 def record_type(dtype) -> np.dtype:
     """A co-occurrence record as the loop reads it: word i, context j, log X_ij and f(X_ij) side by
-    side (24 bytes in float64), so that shuffling them is one gather, not four."""
+    side (24 bytes in float64), so that the loop reads a record in one place, not four."""
     return np.dtype([("i", np.int32), ("j", np.int32), ("log_x", dtype), ("f", dtype)])
 
 
@@ -97,16 +90,19 @@ def adagrad_records(W, C, records, eta, grad_clip):
 
 
 @jit
-def fill_records(rows, cols, log_x, f, out):
-    """out[k] = (rows[k], cols[k], log_x[k], f[k]): numpy assigns a structured field slowly."""
-    for k in range(len(rows)):
-        out[k].i, out[k].j, out[k].log_x, out[k].f = rows[k], cols[k], log_x[k], f[k]
+def fill_records(rows, cols, log_x, f, order, out):
+    """out[k] = record order[k]: (rows, cols, log_x, f) at that index (numpy assigns a structured
+    field slowly, and gathers 24-byte records slowly)."""
+    for k in range(len(order)):
+        o = order[k]
+        out[k].i, out[k].j, out[k].log_x, out[k].f = rows[o], cols[o], log_x[o], f[o]
 
 
-def pack_records(rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor) -> np.ndarray:
-    """The records as the loop reads them ((N,) of `record_type`, in the parameters' dtype)."""
-    packed = np.empty(len(rows), record_type(log_x.numpy().dtype))
-    fill_records(rows.numpy(), cols.numpy(), log_x.numpy(), f.numpy(), packed)
+def pack_records(rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Tensor, f: torch.Tensor,
+                 order: torch.Tensor) -> np.ndarray:
+    """The records as the loop reads them ((N,) of `record_type`, in the parameters' dtype), in `order`."""
+    packed = np.empty(len(order), record_type(log_x.numpy().dtype))
+    fill_records(rows.numpy(), cols.numpy(), log_x.numpy(), f.numpy(), order.numpy(), packed)
     return packed
 
 
@@ -127,13 +123,10 @@ class LoopParams:
         unpack_rows(self.C, p.c, p.gc, p.bc, p.gbc)
 
 
-def train_records(rows: LoopParams, packed: np.ndarray, order: torch.Tensor, *, eta: float, grad_clip: float,
-                  threads: int) -> float:
-    """One pass over the packed records in `order`, split into `threads` contiguous slices run at
-    once; returns the summed cost. The rows are updated in place."""
+def train_records(rows: LoopParams, records: np.ndarray, *, eta: float, grad_clip: float, threads: int) -> float:
+    """One pass over the packed records, split into `threads` contiguous slices run at once (as
+    `glove.c` splits its shuffled file); returns the summed cost. The rows are updated in place."""
     scalar = rows.W.dtype.type
-    records = np.empty_like(packed)
-    gather(packed, order.numpy(), records)   # shuffled: one read per record; the loop reads them in turn
     bounds = np.linspace(0, len(records), max(1, min(threads, len(records))) + 1).astype(int)
     jobs = [(rows.W, rows.C, records[a:b], scalar(eta), scalar(grad_clip)) for a, b in zip(bounds[:-1], bounds[1:])]
     return sum(run_threads(adagrad_records, jobs))
@@ -144,5 +137,5 @@ def train_epoch_loop(p, rows: torch.Tensor, cols: torch.Tensor, log_x: torch.Ten
     """One pass over the records (i, j, log X_ij, f(X_ij)) in `order`; returns the summed cost.
     `p` (`train.Params`, CPU tensors) is updated in place."""
     with LoopParams(p) as laid_out:
-        return train_records(laid_out, pack_records(rows, cols, log_x, f), order, eta=eta, grad_clip=grad_clip,
+        return train_records(laid_out, pack_records(rows, cols, log_x, f, order), eta=eta, grad_clip=grad_clip,
                              threads=threads)

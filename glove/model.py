@@ -23,7 +23,7 @@ from minibert.backend import check_reiterable, cpu_count, get_device, get_dtype,
 from minibert.vectors import KeyedVectors
 
 from .cooccur import cooccurrence
-from .train import Params, epoch_order, train_epoch, weighting
+from .train import Params, record_order, train_epoch, weighting
 from .vocab import CorpusFile, build_vocab
 
 
@@ -86,24 +86,27 @@ class GloVe:
 
     def train(self, epochs: int | None = None) -> list[float]:
         """Run AdaGrad epochs; returns (and logs) the mean cost per record of each."""
-        gen = make_generator(self.seed + 1, self.device) if self.shuffle else None
         n_epochs = self.epochs if epochs is None else epochs
-        if self.batch_size is None and n_epochs > 0:   # the compiled loop: records packed once, each
-            from .loop import LoopParams, pack_records, train_records   # epoch reads them in a new order
+        if n_epochs <= 0:
+            return self.costs
+        gen = make_generator(self.seed + 1, self.device) if self.shuffle else None
+        order = record_order(len(self.rows), gen, self.rows.device)   # shuffled once, as the C tool
+        if self.batch_size is None:                    # the compiled loop: records packed once, in order
+            from .loop import LoopParams, pack_records, train_records
             packed = pack_records(self.rows, self.cols, self.values.log(),
-                                  weighting(self.values, self.x_max, self.alpha))
+                                  weighting(self.values, self.x_max, self.alpha), order)
+            del order
             with LoopParams(self.params) as rows:      # copied back into self.params at the end
                 for _ in range(n_epochs):
                     t0 = time.perf_counter()
-                    cost = train_records(rows, packed, epoch_order(len(self.rows), gen, self.rows.device),
-                                         eta=self.eta, grad_clip=self.grad_clip, threads=self.threads)
+                    cost = train_records(rows, packed, eta=self.eta, grad_clip=self.grad_clip, threads=self.threads)
                     self._log(cost / max(1, len(self.rows)), t0)
             return self.costs
         for _ in range(n_epochs):
             t0 = time.perf_counter()
             cost = train_epoch(self.params, self.rows, self.cols, self.values, x_max=self.x_max,
                                alpha=self.alpha, eta=self.eta, grad_clip=self.grad_clip,
-                               batch_size=self.batch_size, generator=gen, threads=self.threads)
+                               batch_size=self.batch_size, order=order, threads=self.threads)
             self._log(cost, t0)
         return self.costs
 

@@ -90,21 +90,23 @@ def adagrad_step(p: Params, i: torch.Tensor, j: torch.Tensor, log_x: torch.Tenso
     return cost
 
 
-def epoch_order(n: int, generator: torch.Generator | None, device) -> torch.Tensor:
-    """The order of an epoch's n records: a fresh permutation from `generator`, else as stored."""
+def record_order(n: int, generator: torch.Generator | None, device) -> torch.Tensor:
+    """The order in which the n records are read: a permutation from `generator` (the C tool's
+    `shuffle` stage, drawn once and read so by every epoch, as `glove` reads its shuffled file), else
+    as stored."""
     return torch.randperm(n, generator=generator, device=generator.device) if generator is not None \
         else torch.arange(n, device=device)
 
 
 def train_epoch(p: Params, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor, *, x_max: float,
                 alpha: float, eta: float, grad_clip: float, batch_size: int | None,
-                generator: torch.Generator | None = None, threads: int = 1) -> float:
-    """One pass over the records (shuffled when a generator is given); the mean cost per record.
+                order: torch.Tensor | None = None, threads: int = 1) -> float:
+    """One pass over the records in `order` (`record_order`; None: as stored); the mean cost per record.
 
     batch_size=None runs the compiled one-record-at-a-time loop (`loop.py`, CPU, `threads` at
     once); an integer runs mini-batches of that many records on the parameters' device.
     """
-    order = epoch_order(len(rows), generator, rows.device)
+    order = record_order(len(rows), None, rows.device) if order is None else order
     log_x, f = values.log(), weighting(values, x_max, alpha)
     if batch_size is None:
         from .loop import train_epoch_loop
