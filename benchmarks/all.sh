@@ -10,8 +10,8 @@ run() { echo "== python $*"; python "$@"; }
 run tokenizer_speed.py
 run bert_inference.py
 run pretrain_speed.py
-run word2vec_speed.py --sg 1
-run word2vec_speed.py --sg 0
+run word2vec_speed.py --sg 1 --rounds 5
+run word2vec_speed.py --sg 0 --rounds 5
 if [ -n "${GLOVE_C:-}" ]; then
     for args in "--dtype float64" "--dtype float32" "--dtype float64 --copies 16" "--dtype float32 --copies 16"; do
         # shellcheck disable=SC2086
