@@ -13,7 +13,11 @@ import math
 import numpy as np
 import torch
 
-from minibert.backend import jit, run_threads
+from minibert.backend import jit, prefetcher, run_threads
+
+prefetch = prefetcher()
+AHEAD = 2                   # records: while one trains, the rows of the one this far ahead are fetched
+LINE = 64                   # bytes in a cache line
 
 
 def record_type(dtype) -> np.dtype:
@@ -50,8 +54,14 @@ def adagrad_records(W, C, records, eta, grad_clip):
     bias, bias_sum = 2 * d, 2 * d + 1              # columns; G of coordinate b is column d + b
     old_w = np.empty(d, W.dtype)                   # (d,) the rows before the record: the C tool drops
     old_c = np.empty(d, W.dtype)                   # every step of a record if any is not finite
+    per_line = max(1, LINE // W.itemsize)          # columns in a cache line
     cost = 0.0
     for k in range(len(records)):
+        if k + AHEAD < len(records):               # rows lie at random: ask for the next ones early,
+            ahead = records[k + AHEAD]             # or each record waits for memory twice (README, speed)
+            for b in range(0, W.shape[1], per_line):
+                prefetch(W, ahead.i, b)
+                prefetch(C, ahead.j, b)
         record = records[k]
         i, j = record.i, record.j
         diff = W[i, bias] + C[j, bias] - record.log_x
