@@ -8,7 +8,9 @@ On a CPU, records are applied one at a time by the compiled loop (`loop.py`), `t
 the C tool does; `batch_size=B` (and any GPU) uses mini-batches of B records on torch instead
 (4096 on a GPU when not given). Parameters are float64 like the C tool's `double` (with one
 thread and its record order, it is reproduced to 1e-15); `dtype="float32"` trains faster, within
-the C tool's quality band (benchmarks/glove_speed.py prints both). The corpus is streamed: a
+the C tool's quality band (benchmarks/glove_speed.py prints both). `shuffle=True` shuffles the
+records once, as the C tool's `shuffle` stage, and every epoch reads them in that order (False:
+as counted, sorted by word and context). The corpus is streamed: a
 list, a `CorpusFile(path)` (as `corpus_file=path`) or any re-iterable. Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations

@@ -7,6 +7,7 @@ mid-write leaves the previous file intact. Nothing here ever unpickles.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import struct
@@ -292,36 +293,31 @@ def jit(fn=None, *, inline: bool = False):
     return numba.njit(**options)(fn) if fn is not None else numba.njit(**options)
 
 
+@functools.cache
 def prefetcher():
     """`prefetch(a, i, b)` for compiled loops: ask the CPU to start bringing a[i, b] into its cache
     (LLVM's `llvm.prefetch`, for writing) and go on meanwhile. It changes no result; a loop that
     reads rows in a known random order can ask for the next rows while it works on this one."""
-    global _prefetch
-    if _prefetch is None:
-        from llvmlite import ir
-        from numba import types
-        from numba.core import cgutils
-        from numba.extending import intrinsic
+    from llvmlite import ir
+    from numba import types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
 
-        @intrinsic
-        def prefetch(typingctx, a, i, b):
-            def codegen(context, builder, signature, args):
-                array = context.make_array(signature.args[0])(context, builder, args[0])
-                index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
-                where = cgutils.get_item_pointer(context, builder, signature.args[0], array, index, wraparound=False)
-                byte_ptr = ir.IntType(8).as_pointer()
-                fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
-                    ir.VoidType(), [byte_ptr] + [ir.IntType(32)] * 3), "llvm.prefetch.p0")
-                flag = lambda v: ir.Constant(ir.IntType(32), v)  # noqa: E731
-                builder.call(fn, [builder.bitcast(where, byte_ptr), flag(1), flag(3), flag(1)])  # write, keep, data
-                return context.get_dummy_value()
-            return types.void(a, i, b), codegen
+    @intrinsic
+    def prefetch(typingctx, a, i, b):
+        def codegen(context, builder, signature, args):
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+            where = cgutils.get_item_pointer(context, builder, signature.args[0], array, index, wraparound=False)
+            byte_ptr = ir.IntType(8).as_pointer()
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+                ir.VoidType(), [byte_ptr] + [ir.IntType(32)] * 3), "llvm.prefetch.p0")
+            flag = lambda v: ir.Constant(ir.IntType(32), v)  # noqa: E731
+            builder.call(fn, [builder.bitcast(where, byte_ptr), flag(1), flag(3), flag(1)])  # write, keep, data
+            return context.get_dummy_value()
+        return types.void(a, i, b), codegen
 
-        _prefetch = prefetch
-    return _prefetch
-
-
-_prefetch = None
+    return prefetch
 
 
 def cpu_count() -> int:

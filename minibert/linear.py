@@ -92,10 +92,10 @@ class Linear(nn.Linear):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:   # (..., in) -> (..., out)
         w = self.weight
-        if torch.is_grad_enabled() or not packed_inference or not onednn_ready(x, w):
-            if self._packed is not None:                      # no stale copy kept while training
-                self._packed = self._packed_for = None
-            if torch.is_grad_enabled() and onednn_training and onednn_ready(x, w):
+        ready, training = onednn_ready(x, w), torch.is_grad_enabled()
+        if training or not (packed_inference and ready):
+            self._packed = self._packed_for = None            # no stale copy kept while training
+            if training and onednn_training and ready:
                 return TrainingProduct.apply(x, w, self.bias)
             return F.linear(x, w, self.bias)                  # (and F.linear's error for a wrong width)
         version = _version(w)
