@@ -275,7 +275,7 @@ def scatter_add_rows(target: torch.Tensor, rows: torch.Tensor, values: torch.Ten
 _FASTMATH = {"contract", "arcp", "afn", "reassoc"}
 
 
-def jit(fn=None, *, inline: bool = False):
+def jit(fn=None, *, inline: bool = False, refcounts: bool = True):
     """Compile a plain-Python loop over numpy arrays to machine code with numba (cached on disk).
 
     The CPU fast path of word2vec and GloVe: their reference tools update one example at a time,
@@ -284,12 +284,19 @@ def jit(fn=None, *, inline: bool = False):
     Inside such loops, index a matrix as `a[i, b]`, never take a row view `a[i]`: each view counts a
     reference on the whole array, atomically, and threads then fight over that one counter.
     `@jit(inline=True)`: a small helper compiled into each caller, as a C compiler would inline it.
+    `@jit(refcounts=False)`: compiled without numba's runtime (its `_nrt` option, as numba's own
+    string helpers are), so it cannot allocate: the caller passes its buffers. Each array handed
+    to a helper otherwise has its reference counted on the way in and out, by a locked
+    instruction that waits for every pending store; in a loop that calls helpers per example,
+    those add up (numba issue 2350; word2vec's loop, README's speed section).
     """
     import numba
 
     options = dict(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
     if inline:
         options["inline"] = "always"
+    if not refcounts:
+        options["_nrt"] = False
     return numba.njit(**options)(fn) if fn is not None else numba.njit(**options)
 
 

@@ -255,6 +255,24 @@ def test_compiled_negative_sampling_equals_the_torch_step(table):
     assert np.abs(outputs - out.numpy()).max() <= 1e-6
 
 
+def test_compiled_loop_counts_no_references(lee, monkeypatch):
+    """`train_jobs` is compiled without numba's reference counting (`jit(refcounts=False)`): its
+    machine code never calls NRT_incref/NRT_decref, which the same source compiled with the
+    default options does, around the helpers it calls for every example (README, speed)."""
+    import numba
+
+    options = {k: v for k, v in L.train_jobs.targetoptions.items() if k not in ("cache", "nopython")}
+    assert options.get("_nrt") is False
+    counted = {}
+    for name, opts in (("ours", options), ("default", {k: v for k, v in options.items() if k != "_nrt"})):
+        fresh = numba.njit(**opts)(L.train_jobs.py_func)    # uncached: a cached function shows no LLVM
+        monkeypatch.setattr(L, "train_jobs", fresh)
+        Word2Vec(lee[:50], vector_size=8, min_count=1, workers=1, epochs=1, sg=1, hs=1, negative=2)
+        llvm = fresh.inspect_llvm(fresh.signatures[0])
+        counted[name] = llvm.count("@NRT_incref(") + llvm.count("@NRT_decref(")
+    assert counted["ours"] == 0 and counted["default"] > 10, counted
+
+
 def test_per_epoch_loss(lee):
     """Each epoch's loss is its own (gensim's tally is cumulative and saturates on large corpora).
     On a small corpus our exact total is within 5% of gensim's, which reads log σ from a coarse

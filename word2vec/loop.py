@@ -77,15 +77,15 @@ def output_layer(H, hr, work, word, alpha, use_hs, output_hs, points, codes, cod
     return loss + math.log(product), next_random
 
 
-@jit
+@jit(refcounts=False)   # its helpers take arrays for every example: see minibert.backend.jit
 def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, negative, cum_table, table,
-               ids, sentence_starts, reduce, job_starts, job_alpha, job_seed, my_jobs, sg, window, cbow_mean):
+               ids, sentence_starts, reduce, job_starts, job_alpha, job_seed, my_jobs, sg, window, cbow_mean,
+               h, work):
     """Train on the jobs `my_jobs`. ids (N,) the kept words; sentence s is ids[sentence_starts[s]:
     sentence_starts[s+1]]; job k is sentences job_starts[k]..job_starts[k+1]-1, with learning rate
-    job_alpha[k] and random seed job_seed[k]. Returns (summed loss, number of examples)."""
+    job_alpha[k] and random seed job_seed[k]. h (1, d) and work (d,) are scratch buffers of the
+    vectors' dtype (`scratch`), a pair per job. Returns (summed loss, number of examples)."""
     d = input_vectors.shape[1]
-    h = np.empty((1, d), input_vectors.dtype)                 # (1, d) the hidden layer (CBOW)
-    work = np.empty(d, input_vectors.dtype)                   # (d,) the input side's pending update
     loss, examples = 0.0, 0
     use_hs = len(output_hs) > 0
     layers = int(use_hs) + int(negative > 0)                 # hierarchical softmax first, as gensim
@@ -142,6 +142,13 @@ def train_jobs(input_vectors, output_hs, points, codes, code_lens, output_ns, ne
     return loss, examples
 
 
+def scratch(input_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A job's scratch buffers for `train_jobs`: the hidden layer h (1, d) of CBOW and the input
+    side's pending update work (d,)."""
+    d = input_vectors.shape[1]
+    return np.empty((1, d), input_vectors.dtype), np.empty(d, input_vectors.dtype)
+
+
 class Workers:
     """gensim's producer and workers: the caller prepares blocks of jobs (in Python) and submits
     them; `workers` threads train them (compiled, without the GIL) meanwhile, so preparing the
@@ -168,7 +175,8 @@ class Workers:
             while len(self.running) >= self.max_jobs:
                 self._settle()
             future = self.pool.submit(train_jobs, *self.tables, ids, sentence_starts, reduce, job_starts,
-                                      job_alpha, job_seed, np.arange(k, k + 1), *self.flags)
+                                      job_alpha, job_seed, np.arange(k, k + 1), *self.flags,
+                                      *scratch(self.tables[0]))
             future.add_done_callback(lambda _, e=epoch: self.ended.__setitem__(e, time.perf_counter()))
             self.running.append((epoch, future))
 
