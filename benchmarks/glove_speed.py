@@ -112,7 +112,8 @@ def one_round(args, text: Path, tmp: Path, label: str) -> float | None:
     t0 = time.perf_counter()               # what GloVe(corpus_file=...) runs: the file is streamed twice
     vocab = build_vocab(CorpusFile(text), min_count=5)
     t1 = time.perf_counter()
-    rows, cols, values = cooccurrence(CorpusFile(text), vocab, window_size=15, symmetric=True)
+    rows, cols, values = cooccurrence(CorpusFile(text), vocab, window_size=15, symmetric=True,
+                                      threads=SETTINGS["threads"])
     t2 = time.perf_counter()
     model = GloVe(epochs=args.epochs, batch_size=args.batch_size, dtype=args.dtype, **SETTINGS)
     model.vocab = vocab

@@ -6,13 +6,16 @@ the same line (out-of-vocabulary words are removed first, so they take no positi
 frequent words (rank product below a bound) are added into a dense table, row i holding the
 columns j < width[i]; every other pair is written to a buffer (its key also says the distance,
 so the weight takes no room), which is summed by sorting when full. The corpus is read a block
-of lines at a time, so memory holds the dense table, one block and the distinct pairs seen so far
-(at most V², the records GloVe trains on), never the corpus.
+of lines at a time, so memory holds the dense table, two blocks (one counted, the next read
+meanwhile) and the distinct pairs seen so far (at most V², the records GloVe trains on), never
+the corpus. With `threads`, each thread counts the rows r with r % threads == its number (the
+C tool counts on one).
 Lesson: lessons/06-glove.md.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 
 import numpy as np
@@ -59,11 +62,12 @@ def dense_widths(V: int, cells: int = DENSE_CELLS) -> np.ndarray:
 
 @jit
 def count_pairs(ids, lines, start, window_size, symmetric, distance_weighting, width, offset, dense,
-                V, out_keys):
-    """Count the pairs ending at tokens start, start+1, ... (word i at distance d left of word j):
-    into `dense` when j < width[i], else into the buffer as the key (i·V + j)·(window_size + 1) + d,
-    which says the weight too. Stops before the buffer can overflow; returns (pairs buffered, the
-    next token to count)."""
+                V, out_keys, owner, part):
+    """Count the pairs ending at tokens start, start+1, ... (word i at distance d left of word j)
+    whose row (the first word) belongs to this thread, owner[row] == part: into `dense` when
+    j < width[i], else into the buffer as the key (i·V + j)·(window_size + 1) + d, which says the
+    weight too. Stops before the buffer can overflow; returns (pairs buffered, the next token to
+    count). Each row is counted by one thread only, in corpus order, so threads never race."""
     n = 0
     per_token = window_size * (2 if symmetric else 1)
     for t in range(start, len(ids)):
@@ -75,12 +79,13 @@ def count_pairs(ids, lines, start, window_size, symmetric, distance_weighting, w
                 break                                # the line starts here: windows never cross it
             i = ids[t - d]
             x = 1.0 / d if distance_weighting else 1.0
-            if j < width[i]:
-                dense[offset[i] + j] += x
-            else:
-                out_keys[n] = (i * V + j) * (window_size + 1) + d
-                n += 1
-            if symmetric:                            # the mirrored pair: j before i
+            if owner[i] == part:
+                if j < width[i]:
+                    dense[offset[i] + j] += x
+                else:
+                    out_keys[n] = (i * V + j) * (window_size + 1) + d
+                    n += 1
+            if symmetric and owner[j] == part:       # the mirrored pair: j before i
                 if i < width[j]:
                     dense[offset[j] + i] += x
                 else:
@@ -150,16 +155,40 @@ def merge_sums(k1, v1, k2, v2):
     return keys[:n].copy(), values[:n].copy()
 
 
+class _Rows:
+    """One thread's share of the counting: the rows r with r % threads == part (frequent and rare
+    words alike), its pair buffer, and the sums of its buffered pairs so far."""
+
+    def __init__(self, part: int, owner: np.ndarray, buffer: int, window_size: int):
+        self.part, self.owner = part, owner
+        self.out_keys = np.empty(max(buffer, 2 * window_size), np.int64)
+        self.scratch = np.empty_like(self.out_keys)
+        self.keys, self.values = np.empty(0, np.int64), np.empty(0, np.float64)
+
+    def count(self, ids, lines, window_size, symmetric, distance_weighting, width, offset, dense, V) -> None:
+        """Count one block's pairs of these rows; each time the buffer is full, sum it into keys/values."""
+        t = 0
+        while t < len(ids):
+            n, t = count_pairs(ids, lines, t, window_size, symmetric, distance_weighting, width, offset,
+                               dense, V, self.out_keys, self.owner, self.part)
+            radix_sort(self.out_keys[:n], self.scratch[:n])
+            self.keys, self.values = merge_sums(self.keys, self.values,
+                                                *sum_runs(self.out_keys[:n], window_size, distance_weighting))
+
+
 def cooccurrence(sentences: Iterable[Iterable[str]], vocab, window_size: int = 15, symmetric: bool = True,
                  distance_weighting: bool = True, block_tokens: int = BLOCK_TOKENS, dense_cells: int = DENSE_CELLS,
-                 buffer: int = BUFFER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 buffer: int = BUFFER, threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Non-zero entries of X as (rows, cols, values), 0-based indices into `vocab`, sorted by (row, col).
 
     vocab: the list from `build_vocab` (or any list of words / word->index dict). `sentences` is
-    read once, in blocks: a `CorpusFile` never needs to fit in memory.
+    read once, in blocks: a `CorpusFile` never needs to fit in memory. `threads` count at once,
+    each its own rows (the buffer is shared out among them), while the next block is read.
     """
     if window_size < 1:
         raise ValueError(f"window_size must be >= 1, got {window_size}")
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
     if isinstance(vocab, dict):
         index = dict(vocab)
     else:
@@ -171,16 +200,20 @@ def cooccurrence(sentences: Iterable[Iterable[str]], vocab, window_size: int = 1
     dense = np.zeros(offset[-1], np.float64)
     if V * V * (window_size + 1) >= 2**63:
         raise ValueError(f"{V} words and window {window_size}: the buffer's keys would overflow int64")
-    out_keys = np.empty(max(buffer, 2 * window_size), np.int64)
-    scratch = np.empty_like(out_keys)
-    keys, values = np.empty(0, np.int64), np.empty(0, np.float64)      # the buffer's sums so far
-    for ids, lines in _blocks(sentences, index, block_tokens):
-        t = 0
-        while t < len(ids):
-            n, t = count_pairs(ids, lines, t, window_size, symmetric, distance_weighting, width, offset,
-                               dense, V, out_keys)
-            radix_sort(out_keys[:n], scratch[:n])
-            keys, values = merge_sums(keys, values, *sum_runs(out_keys[:n], window_size, distance_weighting))
+    owner = (np.arange(V) % threads).astype(np.int32)                  # (V,) which thread counts row r
+    parts = [_Rows(p, owner, buffer // threads, window_size) for p in range(threads)]
+    shared = (window_size, symmetric, distance_weighting, width, offset, dense, V)
+    with ThreadPoolExecutor(threads) as pool:
+        counting = []
+        for ids, lines in _blocks(sentences, index, block_tokens):    # read while the last block is counted
+            for job in counting:
+                job.result()
+            counting = [pool.submit(part.count, ids, lines, *shared) for part in parts]
+        for job in counting:
+            job.result()
+    keys, values = np.empty(0, np.int64), np.empty(0, np.float64)
+    for part in parts:                                                 # no pair is in two parts
+        keys, values = merge_sums(keys, values, part.keys, part.values)
     cells = np.flatnonzero(dense)                                      # the dense table's pairs, sorted
     rows = np.searchsorted(offset, cells, side="right") - 1
     keys, values = merge_sums(keys, values, rows * V + cells - offset[rows], dense[cells])  # no pair is in both

@@ -64,7 +64,8 @@ class GloVe:
         self.vocab = build_vocab(sentences, self.min_count, self.max_vocab)
         if len(self.vocab) < 2:
             raise ValueError(f"GloVe needs at least two distinct words; the vocabulary is {self.vocab}")
-        rows, cols, values = cooccurrence(sentences, self.vocab, self.window_size, self.symmetric)
+        rows, cols, values = cooccurrence(sentences, self.vocab, self.window_size, self.symmetric,
+                                          threads=self.threads)
         if len(values) == 0:
             raise ValueError("no two vocabulary words co-occur on a line: nothing to learn from")
         self.set_records(rows, cols, values)

@@ -38,17 +38,19 @@ def test_vocab_ties_follow_c_byte_order():
     assert [w for w, _ in vocab] == ["é", "a\u00e9", "a", "ab", "b"]
 
 
+@pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed-small-blocks-table-and-buffer"])
 @pytest.mark.parametrize("name,window,symmetric", [("cooccur_w5_sym1", 5, True), ("cooccur_w3_sym0", 3, False)])
-def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed):
+def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed, threads):
     """Equal to the C tool's counts; also when the file is streamed (`CorpusFile`) in blocks of
     about 97 tokens (blocks hold whole lines: no window crosses one), with a dense table of 20,000
-    cells (its share of the pairs shrinks) and a buffer summed every 1,000 pairs."""
+    cells (its share of the pairs shrinks) and a buffer summed every 1,000 pairs; and with three
+    threads, each counting a third of the rows."""
     vocab = build_vocab(CorpusFile(DATA / "corpus.txt") if streamed else corpus)
     words = [w for w, _ in vocab]
     small = dict(block_tokens=97, dense_cells=20_000, buffer=1000) if streamed else {}
     rows, cols, values = cooccurrence(CorpusFile(DATA / "corpus.txt") if streamed else corpus, vocab,
-                                      window_size=window, symmetric=symmetric, **small)
+                                      window_size=window, symmetric=symmetric, threads=threads, **small)
     assert np.all(np.diff(rows * len(words) + cols) > 0)  # sorted by (row, col), each pair once
     ours = {(words[i], words[j]): x for i, j, x in zip(rows, cols, values)}
     gold = {}
