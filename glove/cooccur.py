@@ -157,7 +157,8 @@ def merge_sums(k1, v1, k2, v2):
 
 class _Rows:
     """One thread's share of the counting: the rows r with r % threads == part (frequent and rare
-    words alike), its pair buffer, and the sums of its buffered pairs so far."""
+    words alike), its pair buffer, and the sums of its buffered pairs so far. Every thread walks
+    the whole block and skips the other threads' pairs."""
 
     def __init__(self, part: int, owner: np.ndarray, buffer: int, window_size: int):
         self.part, self.owner = part, owner

@@ -257,8 +257,8 @@ def test_compiled_negative_sampling_equals_the_torch_step(table):
 
 def test_compiled_loop_counts_no_references(lee, monkeypatch):
     """`train_jobs` is compiled without numba's reference counting (`jit(refcounts=False)`): its
-    machine code never calls NRT_incref/NRT_decref, which the same source compiled with the
-    default options does, around the helpers it calls for every example (README, speed)."""
+    LLVM IR never calls NRT_incref/NRT_decref, which the same source compiled with the default
+    options does, around the helpers it calls for every example (README, speed)."""
     import numba
 
     options = {k: v for k, v in L.train_jobs.targetoptions.items() if k not in ("cache", "nopython")}
