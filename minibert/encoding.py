@@ -22,6 +22,8 @@ def truncate_pair(len_a: int, len_b: int | None, budget: int, strategy: bool | s
     total = len_a + (len_b or 0)
     if strategy == "do_not_truncate" or total <= budget:
         return len_a, len_b
+    if budget == 0:  # room for the special tokens only: tokenizers empties both texts, whatever the strategy
+        return 0, (None if len_b is None else 0)
     if strategy in ("only_first", "only_second"):
         if strategy == "only_second" and len_b is None:
             raise ValueError("truncation='only_second' needs a text pair")

@@ -112,6 +112,30 @@ def test_pair_truncation(strategy, max_length, tokenizer, hf_tokenizer, hf_legac
             assert _same(ours, legacy)
 
 
+def test_pair_truncation_sweep(tokenizer, hf_tokenizer):
+    """Every split of the budget: texts of 0-8 words (one of them four pieces long) against
+    max_length 2-20 under each strategy, as the installed transformers cuts them (max_length 3
+    leaves room for the special tokens only: tokenizers then empties both texts, whatever the
+    strategy). An error on their side must be an error on ours."""
+    words = ["cat", "unaffable", "0a000\u1800", "dog"]
+    texts = [" ".join(words[i % 4] for i in range(n)) for n in range(9)]
+    for a in texts:
+        for b in texts[::2]:
+            for max_length in range(3, 21):
+                for strategy in (True, "only_first", "only_second"):
+                    kw = dict(truncation=strategy, max_length=max_length)
+                    try:
+                        expected = hf_tokenizer(a, b, **kw)
+                    except Exception:
+                        with pytest.raises(ValueError):
+                            tokenizer(a, b, **kw)
+                        continue
+                    assert _same(tokenizer(a, b, **kw), expected), (a, b, kw)
+        for max_length in (2, 3, 5):
+            kw = dict(truncation=True, max_length=max_length)
+            assert _same(tokenizer(a, **kw), hf_tokenizer(a, **kw)), (a, kw)
+
+
 def test_single_truncation_and_model_max_length(tokenizer, minilm_dir):
     from transformers import BertTokenizer as HF
 
