@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
             UnicodeDecodeError) as e:
         print(f"minibert: error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        if e.name != "torch":
+            raise
+        print(f"minibert: error: '{args.command}' runs on torch, which is not installed: pip install torch "
+              "('minibert tokenize' needs no torch)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"minibert: interrupted; {getattr(args, 'interrupted_note', 'nothing was saved')}", file=sys.stderr)
         return 130

@@ -5,7 +5,6 @@ Every expected value comes from the installed transformers on the same input and
 import json
 
 import pytest
-import torch
 
 from minibert import BertTokenizer
 
@@ -155,6 +154,7 @@ def test_batches_padding_and_tensors(tokenizer, hf_tokenizer):
         assert _same(ours, theirs), kw
         for i in range(len(texts)):
             assert ours.word_ids(i) == theirs.word_ids(i)
+    torch = pytest.importorskip("torch")  # CI's Pythons without torch run the rest of this file
     ours = tokenizer(texts, padding=True, return_tensors="pt")
     theirs = hf_tokenizer(texts, padding=True, return_tensors="pt")
     for k in KEYS:
