@@ -351,3 +351,25 @@ def test_attention_implementation_switch(tmp_path):
 def test_parameter_count_of_bert_base():
     model = minibert.BertModel(minibert.BertConfig())
     assert sum(p.numel() for p in model.parameters()) == 109_482_240
+
+
+def test_without_onednn_kernels_everything_runs_on_f_linear(minilm_pair, tokenizer, monkeypatch):
+    """torch.ops.mkldnn is private and missing from some builds (macOS arm64, Windows): with it
+    gone, the probe says so and inference and training run on F.linear, still equal to transformers."""
+    import types
+
+    ours, hf = minilm_pair
+    monkeypatch.setattr(torch.ops, "mkldnn", types.SimpleNamespace())   # no oneDNN ops at all
+    minibert.linear._onednn.cache_clear()
+    try:
+        assert not minibert.linear._onednn()
+        batch = tokenizer(["BERT has no decoder.", "我是一个人工智能模型"], padding=True, return_tensors="pt")
+        with torch.no_grad():
+            a, b = ours(**batch).last_hidden_state, hf(**batch).last_hidden_state
+        assert maxdiff(a, b, batch["attention_mask"]) <= 1e-5 and b.abs().max() > 1.0
+        assert ours.encoder.layers[0].attention.query._packed is None
+        y = ours(**batch).last_hidden_state                                   # autograd on: training path
+        assert not graph_has(y.sum(), "TrainingProductBackward")
+        assert maxdiff(y.detach(), b, batch["attention_mask"]) <= 1e-5
+    finally:
+        minibert.linear._onednn.cache_clear()
