@@ -5,6 +5,7 @@ on the torch backend (minibert.backend) and gives a shared word-vectors containe
 """
 from .cooccur import cooccurrence
 from .model import GloVe
+from .sample import sample_corpus
 from .vocab import CorpusFile, build_vocab, read_corpus
 
-__all__ = ["CorpusFile", "GloVe", "build_vocab", "cooccurrence", "read_corpus"]
+__all__ = ["CorpusFile", "GloVe", "build_vocab", "cooccurrence", "read_corpus", "sample_corpus"]

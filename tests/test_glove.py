@@ -12,16 +12,17 @@ import numpy as np
 import pytest
 import torch
 
-from glove import CorpusFile, GloVe, build_vocab, cooccurrence, read_corpus
+from glove import CorpusFile, GloVe, build_vocab, cooccurrence, read_corpus, sample_corpus
 from minibert.backend import make_generator
 from glove.train import Params, record_order, train_epoch
 
 DATA = Path(__file__).parent / "data" / "glove"
+CORPUS = sample_corpus()  # the text the golden outputs were made from, shipped with glove
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    return read_corpus(DATA / "corpus.txt")
+    return read_corpus(CORPUS)
 
 
 def test_vocab_equals_vocab_count(corpus):
@@ -46,10 +47,10 @@ def test_cooccurrence_equals_cooccur(corpus, name, window, symmetric, streamed, 
     about 97 tokens (blocks hold whole lines: no window crosses one), with a dense table of 20,000
     cells (its share of the pairs shrinks) and a buffer summed every 1,000 pairs; and with three
     threads, each counting a third of the rows."""
-    vocab = build_vocab(CorpusFile(DATA / "corpus.txt") if streamed else corpus)
+    vocab = build_vocab(CorpusFile(CORPUS) if streamed else corpus)
     words = [w for w, _ in vocab]
     small = dict(block_tokens=97, dense_cells=20_000, buffer=1000) if streamed else {}
-    rows, cols, values = cooccurrence(CorpusFile(DATA / "corpus.txt") if streamed else corpus, vocab,
+    rows, cols, values = cooccurrence(CorpusFile(CORPUS) if streamed else corpus, vocab,
                                       window_size=window, symmetric=symmetric, threads=threads, **small)
     assert np.all(np.diff(rows * len(words) + cols) > 0)  # sorted by (row, col), each pair once
     ours = {(words[i], words[j]): x for i, j, x in zip(rows, cols, values)}
@@ -294,7 +295,7 @@ def test_glove_command(tmp_path):
     from glove.cli import main
 
     out = tmp_path / "vectors.txt"
-    assert main(["train", str(DATA / "corpus.txt"), str(out), "--epochs", "2", "--vector-size", "12"]) == 0
+    assert main(["train", str(CORPUS), str(out), "--epochs", "2", "--vector-size", "12"]) == 0
     assert out.read_text().splitlines()[0] == "1426 12"
     assert main(["similar", str(out), "police", "--topn", "3"]) == 0
     assert main(["similar", str(out), "no-such-word"]) == 2

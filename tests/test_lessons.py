@@ -1,58 +1,58 @@
-"""Run every Python block of every lesson, in order, in one namespace per lesson.
+"""Every lesson runs as a notebook in a real Jupyter kernel (nbclient), started in an empty folder,
+and prints what its output blocks show; lessons/notebooks/ holds the notebooks of today's lessons.
 
-Blocks are found the way Markdown (CommonMark) finds them: a fence opens with three or more
-backticks and an info string, and closes only on a line of backticks alone, at least as long. A
-fence left open would swallow the rest of the lesson when rendered, so it fails the test.
+The lessons' Markdown and notebooks are made and parsed by lessons/notebooks.py.
 """
-import re
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-LESSONS = sorted((Path(__file__).parent.parent / "lessons").glob("[0-9]*.md"))
-OPEN = re.compile(r"^ {0,3}(`{3,})\s*([^`]*)$")
-CLOSE = re.compile(r"^ {0,3}(`{3,})\s*$")
-
-
-def code_blocks(text: str, name: str = "lesson") -> list[tuple[str, str]]:
-    """(info string, code) of every fenced block; an unclosed fence is an error."""
-    blocks, fence, info, start, lines = [], None, "", 0, []
-    for n, line in enumerate(text.splitlines(), 1):
-        if fence is None:
-            m = OPEN.match(line)
-            if m:
-                fence, info, start, lines = m.group(1), m.group(2).strip(), n, []
-        elif (m := CLOSE.match(line)) and len(m.group(1)) >= len(fence):
-            blocks.append((info, "".join(x + "\n" for x in lines)))
-            fence = None
-        elif OPEN.match(line):  # "``` text" or "```python" inside a block: a fence meant to close it
-            raise AssertionError(f"{name}: line {n} looks like a fence but does not close the one opened "
-                                 f"on line {start} (a closing fence has nothing after its backticks)")
-        else:
-            lines.append(line)
-    if fence is not None:
-        raise AssertionError(f"{name}: the fence opened on line {start} is never closed")
-    return blocks
+_SPEC = importlib.util.spec_from_file_location("lesson_notebooks", Path(__file__).parent.parent / "lessons" / "notebooks.py")
+nbtool = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(nbtool)
+LESSONS = nbtool.lesson_files()
 
 
 def test_fences_are_parsed_as_markdown_does():
-    assert code_blocks("a\n```python\nx = 1\n```\nb\n```\nplain\n```\n") == [("python", "x = 1\n"), ("", "plain\n")]
+    text = "a\n```python\nx = 1\nprint(x)\n```\n\n```output\n1\n```\nb\n```\nplain\n```\n"
+    assert nbtool.parse(text) == [{"markdown": "a"}, {"code": "x = 1\nprint(x)\n", "output": "1\n", "line": 2},
+                                  {"markdown": "b\n```\nplain\n```"}]
     with pytest.raises(AssertionError, match="line 1 is never closed"):
-        code_blocks("```python\nx = 1\n")
+        nbtool.parse("```python\nx = 1\n")
     with pytest.raises(AssertionError, match="line 3 looks like a fence"):
-        code_blocks("```python\nx = 1\n``` text after the fence does not close it\n```\n")
+        nbtool.parse("```python\nx = 1\n``` text after the fence does not close it\n```\n")
+    with pytest.raises(AssertionError, match="does not follow a python block"):
+        nbtool.parse("```python\nx = 1\n```\nsome words\n```output\n1\n```\n")
+
+
+def test_output_blocks_are_matched_strictly():
+    assert nbtool.matches("loss 0.308\n[1, 2]\n", "loss 0.3091\n[1, 2]")       # one unit and a half
+    assert not nbtool.matches("loss 0.308", "loss 0.310")
+    assert not nbtool.matches("[1, 2]", "[1, 3]")                              # integers are exact
+    assert nbtool.matches("took ... s\nok", "took 12.5 s\nok")                 # ... is any text
+    assert not nbtool.matches("took ... s\nok", "took 12.5 s\nnot ok")
+    assert not nbtool.matches("a", "a\nb")
+
+
+def test_notebooks_are_up_to_date():
+    assert nbtool.stale() == [], "run: python lessons/notebooks.py"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
-def test_lesson_runs(lesson, tmp_path, monkeypatch):
-    monkeypatch.setenv("MINIBERT_FIGURES", str(tmp_path))  # never overwrite the checked-in figures
-    monkeypatch.chdir(lesson.parent.parent)
-    blocks = [code for info, code in code_blocks(lesson.read_text(encoding="utf-8"), lesson.name) if info == "python"]
-    assert blocks, f"{lesson.name} has no python blocks"
-    namespace = {"__name__": "__lesson__"}
-    for i, code in enumerate(blocks):
-        exec(compile(code, f"{lesson.name}[block {i}]", "exec"), namespace)
-    check_figures(tmp_path, lesson.parent / "figures")
+def test_lesson_runs(lesson, tmp_path):
+    work, figures = tmp_path / "work", tmp_path / "figures"  # never the checked-in figures
+    work.mkdir()
+    results = nbtool.execute(lesson, work, figures)
+    assert results, f"{lesson.name} has no python blocks"
+    for piece, printed in results:
+        where = f"{lesson.name}, the block on line {piece['line']}"
+        if piece["output"] is None:
+            assert not printed.strip(), f"{where} prints but shows no output block:\n{printed}"
+        else:
+            assert nbtool.matches(piece["output"], printed), \
+                f"{where} prints\n{printed}\nbut its output block shows\n{piece['output']}"
+    check_figures(figures, lesson.parent / "figures")
 
 
 def check_figures(made_here: Path, checked_in: Path) -> None:
