@@ -107,14 +107,13 @@ def pad_and_stack(rows: list[dict], padding: bool | str, max_length: int | None,
         words.append(r["word_ids"] + [None] * extra)
         seqs.append(r["sequence_ids"] + [None] * extra)
     if return_tensors == "pt":
+        if len({len(x) for x in data["input_ids"]}) > 1:
+            raise ValueError("texts of different lengths cannot form one tensor: pass padding=True")
         try:
             import torch
         except ModuleNotFoundError:
             raise ModuleNotFoundError("return_tensors='pt' needs torch, which is not installed: pip install torch, "
                                       "or leave return_tensors out for lists of ids", name="torch") from None
-
-        if len({len(x) for x in data["input_ids"]}) > 1:
-            raise ValueError("texts of different lengths cannot form one tensor: pass padding=True")
         data = {k: torch.tensor(v, dtype=torch.long) for k, v in data.items()}
     elif return_tensors is not None:
         raise ValueError(f"return_tensors={return_tensors!r} is not supported; use None or 'pt'")

@@ -110,7 +110,7 @@ class BertTokenizer:
 
     def save_pretrained(self, folder: str | os.PathLike) -> None:
         """Write vocab.txt and tokenizer_config.json, readable by transformers."""
-        from .backend import atomic_write
+        from .files import atomic_write
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

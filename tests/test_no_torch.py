@@ -21,6 +21,7 @@ def test_tokenizer_runs_without_torch(minilm_dir, hf_tokenizer):
             f"tok = minibert.BertTokenizer.from_pretrained({str(minilm_dir)!r})\n"
             f"enc = tok({TEXTS!r}, ['a pair'] * {len(TEXTS)}, padding=True, truncation=True, max_length=12)\n"
             "print(json.dumps(dict(enc)))\n"
+            "import tempfile; tok.save_pretrained(tempfile.mkdtemp())\n"
             "print(sorted(m for m, mod in sys.modules.items() if mod and m.split('.')[0] in ('torch', 'numpy', 'numba')))")
     assert r.returncode == 0, r.stderr
     ours, loaded = r.stdout.splitlines()
