@@ -468,9 +468,10 @@ def test_local_attention_init_looks_at_neighbours(hidden, heads, positions, tmp_
         assert hits[:, inside].mean() >= 0.25 and weight[:, inside].mean() >= 20 / positions
 
 
-def test_scale_embeddings_keeps_the_forward_pass():
-    """--embedding-std: the rows get the asked standard deviation, and the LayerNorm after the
-    embeddings makes every output the same as before (the local start included)."""
+def test_scale_embeddings_keeps_the_encoder_and_scales_the_tied_logits():
+    """--embedding-std: the rows get the asked standard deviation; the LayerNorm after the
+    embeddings keeps every hidden state as before (the local start included), while the MLM
+    decoder, tied to the word embeddings, gives logits scaled by the same factor (0.1/0.02 = 5)."""
     from minibert.pretraining.local_init import local_attention_init, scale_embeddings
 
     torch.manual_seed(0)
@@ -480,11 +481,15 @@ def test_scale_embeddings_keeps_the_forward_pass():
     local_attention_init(model)
     ids = torch.randint(5, 400, (3, 32))
     with torch.no_grad():
-        before = model.bert(ids).last_hidden_state
+        before = model(ids, output_hidden_states=True)
         scale_embeddings(model, 0.1)
-        after = model.bert(ids).last_hidden_state
+        after = model(ids, output_hidden_states=True)
     assert abs(model.bert.embeddings.word.weight.std().item() - 0.1) < 0.005
-    assert (after - before).abs().max() <= 1e-5
+    for a, b in zip(after.hidden_states, before.hidden_states):
+        assert (a - b).abs().max() <= 1e-5
+    assert (after.seq_relationship_logits - before.seq_relationship_logits).abs().max() <= 1e-5
+    assert (after.prediction_logits - 5 * before.prediction_logits).abs().max() <= 1e-5
+    assert before.prediction_logits.abs().max() > 0.1
 
 
 def test_shakespeare_corpus_builder_keeps_the_spoken_text_only():

@@ -103,8 +103,9 @@ def local_attention_init(model: BertForPreTraining, logit: float = 8.0, offsets:
 @torch.no_grad()
 def scale_embeddings(model: BertForPreTraining, std: float) -> None:
     """Scale the word, position and token-type embeddings so that a random row has standard
-    deviation `std` instead of `initializer_range` (in place). The LayerNorm after their sum
-    makes the forward pass the same; what changes is training: AdamW moves a weight by up to about
+    deviation `std` instead of `initializer_range` (in place). The LayerNorm after their sum keeps
+    the encoder's output the same, but the MLM logits grow by the same factor (the decoder is tied
+    to the word embeddings: a sharper softmax). The aim is training: AdamW moves a weight by up to about
     the learning rate per step, whatever its size, so at lr 6e-3 a few steps can rewrite rows of
     0.02 (and the local start with them), while rows of 0.1 move by at most about 6% a step."""
     factor = std / model.config.initializer_range
