@@ -65,9 +65,8 @@ class BertTokenizer:
         self.vocab = dict(vocab)
         self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
         self.cls_token, self.mask_token = cls_token, mask_token
-        missing = [t for t in (unk_token, sep_token, cls_token) if t not in self.vocab]
-        if missing:
-            raise ValueError(f"the vocabulary lacks the special token(s) {missing}")
+        if unk_token not in self.vocab:  # [CLS] and [SEP] are needed only to add them (a static model has none)
+            raise ValueError(f"the vocabulary lacks the unknown token {unk_token!r}")
         self.do_lower_case = do_lower_case
         self.strip_accents = strip_accents
         self.tokenize_chinese_chars = tokenize_chinese_chars
@@ -242,6 +241,10 @@ class BertTokenizer:
 
     def build_inputs_with_special_tokens(self, ids_a: list[int], ids_b: list[int] | None = None) -> list[int]:
         """[CLS] A [SEP]  or  [CLS] A [SEP] B [SEP]."""
+        missing = [t for t in (self.cls_token, self.sep_token) if t not in self.vocab]
+        if missing:
+            raise ValueError(f"the vocabulary lacks the special token(s) {missing}: "
+                             "encode with add_special_tokens=False")
         cls, sep = self.vocab[self.cls_token], self.vocab[self.sep_token]
         return [cls, *ids_a, sep] if ids_b is None else [cls, *ids_a, sep, *ids_b, sep]
 
