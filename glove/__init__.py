@@ -5,7 +5,8 @@ on the torch backend (minibert.backend) and gives a shared word-vectors containe
 """
 from .cooccur import cooccurrence
 from .model import GloVe
+from .published import published_vectors
 from .sample import sample_corpus
 from .vocab import CorpusFile, build_vocab, read_corpus
 
-__all__ = ["CorpusFile", "GloVe", "build_vocab", "cooccurrence", "read_corpus", "sample_corpus"]
+__all__ = ["CorpusFile", "GloVe", "build_vocab", "cooccurrence", "published_vectors", "read_corpus", "sample_corpus"]

