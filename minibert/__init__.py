@@ -13,7 +13,8 @@ _WHERE = {"BertConfig": "config", "BertModel": "model", "BertTokenizer": "tokeni
           "BertForPreTraining": "heads", "BertForMaskedLM": "heads", "BertForSequenceClassification": "heads",
           "BertForTokenClassification": "heads", "BertForQuestionAnswering": "heads",
           "sentence_vectors": "wordvectors", "word_vectors": "wordvectors", "static_vectors": "wordvectors",
-          "init_word_embeddings": "embedding_init"}
+          "init_word_embeddings": "embedding_init", "distill": "distillation", "StaticModel": "staticmodel",
+          "explore": "explorer"}
 
 __all__ = list(_WHERE)
 __version__ = "0.1.0"
