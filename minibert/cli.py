@@ -78,6 +78,9 @@ def cmd_explore(args, tokenizer, model_dir):
 
     if len(args.sentences) > 2:
         raise ValueError(f"explore takes one sentence or a pair, got {len(args.sentences)} texts")
+    for i, text in enumerate(args.sentences):
+        if not text.strip():
+            raise ValueError(f"the {('sentence', 'second sentence')[i]} is empty")
     model = BertModel.from_pretrained(model_dir)
     page = explore(model, tokenizer, *args.sentences, vectors=args.vectors, layer=args.layer,
                    max_length=args.max_length, title=f"minibert explore: {Path(model_dir).name}")

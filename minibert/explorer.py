@@ -82,10 +82,9 @@ def _map2d(vectors: np.ndarray) -> list[list[float]]:
     return [[round(float(a), 4), round(float(b), 4)] for a, b in p]
 
 
-def _spaces(model, tokenizer, words: list[str], vectors: list, layer: int, pieces, table, n: int) -> dict:
+def _spaces(model, tokenizer, words: list[str], spaces: list, layer: int, pieces, table, n: int) -> dict:
     """The sentence's words found in every space (and a few neighbours), mapped in each space; the
     neighbours shown on hover come from the whole of each space."""
-    spaces = [_read_vectors(v) if isinstance(v, (str, os.PathLike)) else v for v in vectors]
     # the sentence's words in every space, less the 100 most frequent of any (files list words by
     # frequency): "the", "of" and "." would crowd the maps and say little; then two neighbours each
     common = {w for _, kv in spaces for w in kv.index_to_key[:100]}
@@ -115,6 +114,7 @@ def explore(model, tokenizer, sentence: str, sentence_b: str | None = None, *, v
     sentence = _sentence(sentence, "the sentence")
     if sentence_b is not None:
         sentence_b = _sentence(sentence_b, "the second sentence")
+    spaces = [_read_vectors(v) if isinstance(v, (str, os.PathLike)) else tuple(v) for v in vectors]  # bad files first
     n_layers = encoder.config.num_hidden_layers
     layer = n_layers // 2 if layer is None else layer
     if not 0 <= layer <= n_layers:
@@ -142,8 +142,7 @@ def explore(model, tokenizer, sentence: str, sentence_b: str | None = None, *, v
             "attention": base64.b64encode(quantised.tobytes()).decode("ascii"), "vector_layer": layer,
             "truncated": f"The input has {full} tokens; the page shows the first {limit}." if full > limit else "",
             "context": context,
-            "spaces": _spaces(model, tokenizer, words, list(vectors), layer, pieces, table, neighbours)
-            if vectors else None}
+            "spaces": _spaces(model, tokenizer, words, spaces, layer, pieces, table, neighbours) if spaces else None}
     template = (files("minibert") / "data" / "explore.html").read_text(encoding="utf-8")
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # no '</script>' inside the data
     return Page(template.replace("/*DATA*/null", payload).replace("{{TITLE}}", html.escape(data["title"])))

@@ -145,12 +145,27 @@ def test_the_page_works_in_chromium(page, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
-def test_the_command_and_bad_input(minilm_dir, tmp_path, capsys, vector_files):
+@pytest.fixture(scope="module")
+def small_model(minilm_dir, tmp_path_factory):
+    """MiniLM's tokenizer on a small random BERT: the command's own path, in a second."""
+    folder = tmp_path_factory.mktemp("small")
+    torch.manual_seed(0)
+    config = minibert.BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                 intermediate_size=64)
+    minibert.BertModel(config).save_pretrained(folder)
+    minibert.BertTokenizer.from_pretrained(minilm_dir).save_pretrained(folder)
+    return folder
+
+
+def test_the_command_and_bad_input(small_model, tmp_path, capsys):
     out = tmp_path / "page.html"
-    assert cli(["explore", SENTENCE, "--out", str(out)]) == 0
-    assert "open it in a browser" in capsys.readouterr().out and page_data(out.read_text())["spaces"] is None
+    assert cli(["explore", SENTENCE, "--model", str(small_model), "--out", str(out)]) == 0
+    assert "open it in a browser" in capsys.readouterr().out
+    data = page_data(out.read_text())
+    assert data["spaces"] is None and (data["layers"], data["heads"]) == (2, 2)
     long = " ".join(["word"] * 300)
-    assert cli(["explore", long, "--out", str(tmp_path / "long.html"), "--max-length", "64"]) == 0
+    assert cli(["explore", long, "--model", str(small_model), "--out", str(tmp_path / "long.html"),
+                "--max-length", "64"]) == 0
     assert "longer than --max-length" in capsys.readouterr().out
     data = page_data((tmp_path / "long.html").read_text())
     assert len(data["tokens"]) == 64 and "302 tokens" in data["truncated"]
@@ -165,7 +180,8 @@ def test_the_command_and_bad_input(minilm_dir, tmp_path, capsys, vector_files):
                           ([SENTENCE, "", ], "the second sentence is empty"),
                           (["a", "b", "c"], "one sentence or a pair")):
         target = tmp_path / "bad.html"
-        assert cli(["explore", *argv, "--out", str(target)]) == 2
+        model = [] if "--model" in argv else ["--model", str(small_model)]
+        assert cli(["explore", *argv, *model, "--out", str(target)]) == 2
         err = capsys.readouterr().err.strip()
         assert message in err and len(err.splitlines()) == 1, err
         assert not target.exists()  # no half-written page
