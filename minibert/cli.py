@@ -85,7 +85,9 @@ def cmd_explore(args, tokenizer, model_dir):
     page = explore(model, tokenizer, *args.sentences, vectors=args.vectors, layer=args.layer,
                    max_length=args.max_length, title=f"minibert explore: {Path(model_dir).name}")
     page.save(args.out)
-    print(f"wrote {args.out} ({len(page.encode()) / 1e6:.1f} MB): open it in a browser, no network needed")
+    size = len(page.encode())
+    shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+    print(f"wrote {args.out} ({shown}): open it in a browser, no network needed")
     if '"truncated": ""' not in page:
         print("note: the input was longer than --max-length tokens; the page shows its beginning and says so")
 

@@ -120,6 +120,11 @@ def test_the_page_carries_transformers_attention_and_nothing_external(page, mini
     assert rows["bank"]["alone"] and rows["bank"]["in_context"] and "bank" not in rows["bank"]["alone"]
 
 
+def test_jupyter_shows_the_same_page_inline(page):
+    frame = page._repr_html_()  # an iframe, so the page's script and style stay apart from the notebook's
+    assert frame.startswith('<iframe srcdoc="') and html.unescape(frame[len('<iframe srcdoc="'):frame.index('" style=')]) == page
+
+
 def test_the_page_works_in_chromium(page, tmp_path):
     data, w = page_data(page), weights(page_data(page))
     probe = page.replace("<head>", "<head><script>window.__errors = []; addEventListener('error', "
