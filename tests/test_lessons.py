@@ -59,7 +59,7 @@ def check_figures(made_here: Path, checked_in: Path) -> None:
     """Each figure a lesson draws is checked in, and drawing it again gives the same picture
     whenever this matplotlib is the one that wrote it (a PNG names its writer): the same bytes on
     the machine that drew it; on another CPU, float rounding in BLAS may move a point of a map by a
-    pixel (three-maps.png: 61 of 332,800 pixels, 0.02%), while another seed moves every point
+    pixel (three-maps.png, since redrawn as word-maps.png: 61 of 332,800 pixels, 0.02%), while another seed moves every point
     (word2vec's seed 2 instead of 1 there: 3.3% of the pixels change). The bound sits between: 0.1%."""
     import matplotlib
     import numpy as np
