@@ -122,17 +122,13 @@ class StaticModel:
     # --- files ---------------------------------------------------------------------------------------
     def save_pretrained(self, folder: str | os.PathLike) -> None:
         """Write model.safetensors, config.json, tokenizer.json and modules.json in Model2Vec's layout."""
-        from safetensors.numpy import save
+        from .backend import save_safetensors
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        tensors = {"embeddings": np.ascontiguousarray(self.embedding)}
-        if self.weights is not None:
-            tensors["weights"] = np.ascontiguousarray(self.weights)
-        if self.token_mapping is not None:
-            tensors["mapping"] = np.ascontiguousarray(self.token_mapping)
-        with atomic_write(folder / "model.safetensors", "wb") as f:
-            f.write(save(tensors))
+        tensors = {"embeddings": self.embedding, "weights": self.weights, "mapping": self.token_mapping}
+        save_safetensors({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items() if v is not None},
+                         folder / "model.safetensors")
         with atomic_write(folder / "tokenizer.json", "w") as f:
             json.dump(_tokenizer_json(self.tokenizer), f, ensure_ascii=False)
         config = {"model_type": "model2vec", "architectures": ["StaticModel"], "hidden_dim": self.dim,
