@@ -334,6 +334,11 @@ def test_wordpiece_vocabulary_trainer(documents, tmp_path):
     chinese = train_wordpiece(["我是一个人工智能模型。", "人工智能很有用。"], vocab_size=50, min_frequency=1)
     assert set("我是一个人工智能模型很有用") <= set(chinese)
     assert not any(len(t) > 1 and not t.startswith(("[", "##")) and not t.isascii() for t in chinese)
+    # uncased BERT strips accents, which turns Cyrillic й into и; strip_accents=False keeps the letter
+    bulgarian = ["Край на май.", "Краят на май."]
+    assert "##й" not in train_wordpiece(bulgarian, vocab_size=40, min_frequency=1)
+    kept = train_wordpiece(bulgarian, vocab_size=40, min_frequency=1, strip_accents=False)
+    assert "##й" in kept and "##и" not in kept
 
 
 def test_static_and_dynamic_masking(documents, tok):

@@ -1,8 +1,10 @@
 """Train a WordPiece vocabulary on your own corpus (for pretraining from scratch).
 
 Start from single characters (word-initial, and "##"-prefixed inside words), then repeatedly add
-the most frequent adjacent pair as a new piece, as HF `tokenizers`' WordPiece trainer does (it
-runs BPE merges and writes "##" pieces). Words come from our BasicTokenizer, so Chinese text
+the most frequent adjacent pair as a new piece: frequency merges, as HF `tokenizers`' WordPiece
+trainer makes them (BPE merges written as "##" pieces). Not the same vocabulary as that trainer's:
+its alphabet also holds every character without "##", and its merges differ in places (measured
+on a toy text). Google's WordPiece scores a pair by likelihood gain instead. Words come from our BasicTokenizer, so Chinese text
 yields one-character words and its vocabulary is its characters. Lesson: lessons/04-pretraining.md.
 """
 from __future__ import annotations
@@ -29,9 +31,15 @@ def _merge(symbols: list[str], a: str, b: str, new: str) -> list[str]:
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int = 8000, min_frequency: int = 2,
-                    do_lower_case: bool = True, limit_alphabet: int = 1000) -> list[str]:
-    """The vocabulary (specials first, then characters, then merged pieces) as a list of tokens."""
-    basic = BasicTokenizer(do_lower_case=do_lower_case)
+                    do_lower_case: bool = True, limit_alphabet: int = 1000,
+                    strip_accents: bool | None = None) -> list[str]:
+    """The vocabulary (specials first, then characters, then merged pieces) as a list of tokens.
+
+    Words are split as the tokenizer that will use the vocabulary splits them: `do_lower_case` and
+    `strip_accents` as in `BertTokenizer` (None: strip accents when lower-casing, as uncased BERT does;
+    give False for a script whose accents are letters, such as Cyrillic й).
+    """
+    basic = BasicTokenizer(do_lower_case=do_lower_case, strip_accents=strip_accents)
     word_counts: Counter[str] = Counter()
     for text in texts:
         word_counts.update(basic.split(text))
