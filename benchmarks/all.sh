@@ -34,4 +34,5 @@ rm -rf benchmarks/results
 mkdir -p benchmarks/results
 cp "$MINIBERT_RESULTS"/*.json benchmarks/results/
 python benchmarks/tables.py
+python lessons/notebooks.py          # the lessons' notebooks carry the same tables
 echo "== done ($(date +%H:%M:%S)): git diff shows what changed"

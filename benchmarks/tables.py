@@ -4,7 +4,9 @@ Each benchmark script calls `record(name, ...)`; when `MINIBERT_RESULTS` names a
 it) that writes NAME.json there, else nothing. all.sh moves a finished run's folder to
 benchmarks/results/ and runs this script, which renders each table from those files and puts it
 between its markers (`<!-- table: NAME -->` ... `<!-- end table -->`) in README.md and the lessons.
-`--check` changes nothing and fails when a marked table differs from its rendering.
+Prose that quotes a run's numbers sits between `<!-- numbers from: NAME -->` and `<!-- end numbers
+-->`: every number written with three decimals there must be one of NAME.json's. `--check` changes
+nothing and fails when a marked table differs from its rendering or a quoted number is not measured.
 Run: python benchmarks/tables.py [--check]
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOCUMENTS = ("README.md", "lessons/04-pretraining.md", "lessons/07-bert-and-word-vectors.md")
 MARKED = re.compile(r"(<!-- table: ([a-z-]+) -->\n)(.*?)(<!-- end table -->)", re.S)
+QUOTED = re.compile(r"<!-- numbers from: ([a-z-]+) -->\n(.*?)<!-- end numbers -->", re.S)
 
 
 def record(name: str, **values) -> None:
@@ -76,8 +79,33 @@ def pretraining(r: Path) -> str:
                   "wall time (s)"), rows)
 
 
+def fill_mask(r: Path) -> str:
+    run = load(r, "pretrain-default")["fill_mask"]
+    texts = " ".join('"' + t + '"' for t in run["texts"])
+    return f"```text\n$ minibert fill-mask runs/pretrain {texts}\n{run['output'].rstrip()}\n```"
+
+
 def vectors(r: Path) -> str:
     return load(r, "vectors")["table"]
+
+
+def measured_numbers(data) -> set[str]:
+    """Every number of a results file, written with three decimals."""
+    if isinstance(data, float):
+        return {f"{data:.3f}"}
+    if isinstance(data, dict):
+        data = list(data.values())
+    return set().union(*map(measured_numbers, data)) if isinstance(data, list) else set()
+
+
+def unmeasured(text: str, folder: Path) -> list[str]:
+    """The three-decimal numbers of the marked prose that its results file does not hold."""
+    missing = []
+    for m in QUOTED.finditer(text):
+        known = measured_numbers(load(folder, m.group(1)))
+        missing += [f"{x} ({m.group(1)})" for x in re.findall(r"(?<![\d.])-?\d\.\d{3}(?!\d)", m.group(2))
+                    if x not in known]
+    return missing
 
 
 def table(header, rows) -> str:
@@ -85,7 +113,7 @@ def table(header, rows) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-TABLES = {"speed": speed, "pretraining": pretraining, "vectors": vectors}
+TABLES = {"speed": speed, "pretraining": pretraining, "fill-mask": fill_mask, "vectors": vectors}
 
 
 def main():
@@ -93,10 +121,11 @@ def main():
     ap.add_argument("--check", action="store_true", help="change nothing; fail if a table differs from its rendering")
     ap.add_argument("--results", type=Path, default=RESULTS)
     args = ap.parse_args()
-    stale, found = [], set()
+    stale, found, missing = [], set(), []
     for name in DOCUMENTS:
         path = ROOT / name
         text = path.read_text(encoding="utf-8")
+        missing += [f"{name}: {x}" for x in unmeasured(text, args.results)]
 
         def fill(m):
             if m.group(2) not in TABLES:
@@ -111,6 +140,8 @@ def main():
                 path.write_text(new, encoding="utf-8")
     if set(TABLES) - found:
         sys.exit(f"no marker for {', '.join(sorted(set(TABLES) - found))} in {', '.join(DOCUMENTS)}")
+    if missing:
+        sys.exit("numbers quoted but not measured: " + "; ".join(missing))
     if args.check and stale:
         sys.exit(f"tables differ from benchmarks/results/ in {', '.join(stale)}: run python benchmarks/tables.py")
     print(("differ: " if args.check else "rewrote: ") + ", ".join(stale) if stale else "every table is up to date")
