@@ -106,6 +106,9 @@ def run(name: str, flags: list[str], out: Path, threads: int) -> str:
             f"{last['eval_most_frequent_token_accuracy']:.3f} | {last['time']:.0f} |")
 
 
+STARTS = ["random init, 800 steps", "local init"]   # lesson 4's figure: the same model from each start
+
+
 def plot_starts(out: Path, names: list[str], figure: Path) -> None:
     """Held-out accuracy by step for these runs, with the baselines: the plateau and its end."""
     import matplotlib
@@ -135,7 +138,8 @@ def main():
     ap.add_argument("--out", default="runs/pretrain-recipe")
     ap.add_argument("--only", nargs="+", choices=list(CONFIGS), help="run these configurations only")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--figure", help="also draw the curves of the 'local' group's random- and local-start runs here")
+    ap.add_argument("--figure", help="also draw the curves of the 'local' group's random- and local-start runs "
+                    "here (run with --only with those two: --only 'random init, 800 steps' 'local init')")
     args = ap.parse_args()
     names = args.only or [n for n, (group, _) in CONFIGS.items() if args.group in (None, group)]
     threads = max(1, (os.cpu_count() or 2) // args.jobs)
@@ -145,9 +149,7 @@ def main():
           f"time (s) |\n|---|---|---|---|---|")
     print("\n".join(rows))
     if args.figure:
-        plot_starts(Path(args.out), ["random init, 800 steps", "local init", "local init, no dropout",
-                                     "local init, no dropout, 1 layer, 1600 steps"],
-                    Path(args.figure))
+        plot_starts(Path(args.out), STARTS, Path(args.figure))
 
 
 if __name__ == "__main__":
