@@ -3,7 +3,8 @@
 Each configuration is `minibert pretrain` with a few flags (the rest at their defaults) on the
 bundled corpus, for the steps given, evaluated every 100 steps on the same held-out documents,
 always masked at 15%, beside the two baselines on the same positions. One seed per
-configuration: differences under about 0.01 are noise. `--jobs 2` runs two at a time, one
+configuration unless `--seeds` asks for more: differences under about 0.01 are noise, and a run
+can lose the local start altogether (seed 0 of `local init` on 2026-12-06). `--jobs 2` runs two at a time, one
 thread each (times are then not those of a run alone). `--group screen` is the first screen, all
 with BERT's random initialisation, at 400 steps; `--group local` the runs with the local start;
 `--group scale` the screen of higher learning rates, masking shares and embedding scales; `--group
@@ -90,11 +91,16 @@ CONFIGS = {  # name: (group, flags); a later flag overrides an earlier one
 }
 
 
-def run(name: str, flags: list[str], out: Path, threads: int) -> str:
-    folder = out / "".join(ch if ch.isalnum() else "-" for ch in name)
+def folder_of(out: Path, name: str, seed: int) -> Path:
+    """A configuration's run folder: its name made safe, with the seed unless it is 0."""
+    return out / ("".join(ch if ch.isalnum() else "-" for ch in name) + (f"-seed-{seed}" if seed else ""))
+
+
+def run(name: str, flags: list[str], out: Path, threads: int, seed: int = 0) -> str:
+    folder = folder_of(out, name, seed)
     if not (folder / "done.json").is_file():
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "minibert", "pretrain", "--out", str(folder),
+        subprocess.run([sys.executable, "-m", "minibert", "pretrain", "--out", str(folder), "--seed", str(seed),
                         "--eval-every", "100", "--save-every", str(10 ** 9), *flags], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env={**os.environ, "OMP_NUM_THREADS": str(threads)})
@@ -102,27 +108,34 @@ def run(name: str, flags: list[str], out: Path, threads: int) -> str:
     evals = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if "eval_mlm" in line]
     last = evals[-1]
     curve = " ".join(f"{r['eval_mlm_accuracy']:.3f}" for r in evals)
-    return (f"| {name} | {curve} | {last['eval_neighbour_count_accuracy']:.3f} | "
+    return (f"| {name}{f' (seed {seed})' if seed else ''} | {curve} | {last['eval_neighbour_count_accuracy']:.3f} | "
             f"{last['eval_most_frequent_token_accuracy']:.3f} | {last['time']:.0f} |")
 
 
 STARTS = ["random init, 800 steps", "local init"]   # lesson 4's figure: the same model from each start
 
 
-def plot_starts(out: Path, names: list[str], figure: Path) -> None:
-    """Held-out accuracy by step for these runs, with the baselines: the plateau and its end."""
+def plot_starts(out: Path, names: list[str], seeds: list[int], figure: Path) -> None:
+    """Held-out accuracy by step for these runs, one line per seed, with the baselines."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.8))
-    for name in names:
-        folder = out / "".join(ch if ch.isalnum() else "-" for ch in name)
-        evals = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if "eval_mlm" in line]
-        ax.plot([0] + [r["step"] for r in evals], [0] + [r["eval_mlm_accuracy"] for r in evals], "o-", ms=3, label=name)
-    ax.axhline(evals[-1]["eval_neighbour_count_accuracy"], linestyle="--", color="gray", label="neighbour counts")
-    ax.axhline(evals[-1]["eval_most_frequent_token_accuracy"], linestyle=":", color="gray", label="most frequent token")
+    baselines = {"eval_neighbour_count_accuracy": [], "eval_most_frequent_token_accuracy": []}
+    for colour, name in zip(("C0", "C1", "C2", "C3"), names):
+        for seed in seeds:
+            lines = (folder_of(out, name, seed) / "metrics.jsonl").read_text().splitlines()
+            evals = [json.loads(line) for line in lines if "eval_mlm" in line]
+            ax.plot([0] + [r["step"] for r in evals], [0] + [r["eval_mlm_accuracy"] for r in evals], "o-", ms=3,
+                    color=colour, alpha=0.8, label=f"{name}, seeds {', '.join(map(str, seeds))}" if seed == seeds[0] else None)
+            for key in baselines:                       # each seed holds out other documents
+                baselines[key].append(evals[-1][key])
+    for (key, values), style, label in zip(baselines.items(), ("--", ":"), ("neighbour counts", "most frequent token")):
+        for value in sorted(set(values)):
+            ax.axhline(value, linestyle=style, color="gray", linewidth=1,
+                       label=f"{label} ({', '.join(f'{v:.3f}' for v in sorted(set(values)))})" if value == min(values) else None)
     ax.set_xlabel("step")
     ax.set_ylabel("held-out MLM accuracy")
     ax.set_ylim(0, 0.4)
@@ -138,18 +151,20 @@ def main():
     ap.add_argument("--out", default="runs/pretrain-recipe")
     ap.add_argument("--only", nargs="+", choices=list(CONFIGS), help="run these configurations only")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="run each configuration with each seed")
     ap.add_argument("--figure", help="also draw the curves of the 'local' group's random- and local-start runs "
-                    "here (run with --only with those two: --only 'random init, 800 steps' 'local init')")
+                    "here (run with --only with those two: --only 'random init, 800 steps' 'local init' --seeds 0 1 2)")
     args = ap.parse_args()
     names = args.only or [n for n, (group, _) in CONFIGS.items() if args.group in (None, group)]
     threads = max(1, (os.cpu_count() or 2) // args.jobs)
+    jobs = [(n, s) for n in names for s in args.seeds]
     with ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda n: run(n, CONFIGS[n][1], Path(args.out), threads), names))
+        rows = list(pool.map(lambda job: run(job[0], CONFIGS[job[0]][1], Path(args.out), threads, job[1]), jobs))
     print(f"| configuration | held-out MLM accuracy every 100 steps | neighbour counts | most frequent | "
           f"time (s) |\n|---|---|---|---|---|")
     print("\n".join(rows))
     if args.figure:
-        plot_starts(Path(args.out), STARTS, Path(args.figure))
+        plot_starts(Path(args.out), STARTS, args.seeds, Path(args.figure))
 
 
 if __name__ == "__main__":
