@@ -80,9 +80,10 @@ def pretraining(r: Path) -> str:
 
 
 def fill_mask(r: Path) -> str:
-    run = load(r, "pretrain-default")["fill_mask"]
-    texts = " ".join('"' + t + '"' for t in run["texts"])
-    return f"```text\n$ minibert fill-mask runs/pretrain {texts}\n{run['output'].rstrip()}\n```"
+    lines = load(r, "pretrain-default")["fill_mask"]["output"].rstrip("\n").split("\n")
+    rows = [(text.replace("[MASK]", "\\[MASK\\]"), answers.strip().replace("|", "\\|"))
+            for text, answers in zip(lines[::2], lines[1::2])]
+    return table(("`minibert fill-mask runs/pretrain TEXT`", "the five likeliest pieces"), rows)
 
 
 def vectors(r: Path) -> str:
