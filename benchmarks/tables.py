@@ -28,14 +28,13 @@ QUOTED = re.compile(r"<!-- numbers from: ([a-z-]+) -->\n(.*?)<!-- end numbers --
 
 
 def record(name: str, **values) -> None:
-    """Keep a benchmark's numbers as NAME.json in $MINIBERT_RESULTS (merged with what is there)."""
+    """Keep a benchmark's numbers as NAME.json in $MINIBERT_RESULTS."""
     folder = os.environ.get("MINIBERT_RESULTS")
     if not folder:
         return
     path = Path(folder) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data.update(values)
+    data = dict(values)
     data["measured"] = {"date": datetime.date.today().isoformat(), "cpus": os.cpu_count(),
                         "machine": platform.machine(), "python": platform.python_version()}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=lambda x: x.item()) + "\n")

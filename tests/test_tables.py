@@ -26,7 +26,7 @@ def test_every_marked_table_equals_its_rendering():
 def test_one_run_wrote_every_results_file():
     files = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
     dates = {json.loads(f.read_text())["measured"]["date"] for f in files}
-    assert len(files) >= 9 and len(dates) == 1, (files, dates)
+    assert files and len(dates) == 1, (files, dates)
 
 
 def test_a_changed_number_is_caught(tmp_path):
